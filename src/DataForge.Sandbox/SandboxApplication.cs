@@ -1,0 +1,37 @@
+using DataForge.Sandbox.Auth0;
+using DataForge.Sandbox.DataForgeApi;
+
+namespace DataForge.Sandbox;
+
+/// <summary>Builds the sandbox: an Auth0 tenant's <c>/oauth/token</c> and DataForge's four <c>/external</c> routes.</summary>
+public static class SandboxApplication
+{
+    /// <summary>Builds the sandbox host; <paramref name="configure"/> lets a test replace services (a fake clock, say).</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.SectionName);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddSingleton<SandboxRecorder>();
+        builder.Services.AddSingleton<SandboxFaults>();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.Use(RecordExternalCalls);
+        app.MapAuth0TokenEndpoint();
+        app.MapDataForgeExternalApi();
+        app.MapSandboxControl();
+        return app;
+    }
+
+    private static Task RecordExternalCalls(HttpContext context, Func<Task> next)
+    {
+        if (!context.Request.Path.StartsWithSegments("/oauth") && !context.Request.Path.StartsWithSegments("/_sandbox"))
+        {
+            context.RequestServices.GetRequiredService<SandboxRecorder>().RecordArrival();
+        }
+
+        return next();
+    }
+}

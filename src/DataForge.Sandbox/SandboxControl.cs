@@ -1,0 +1,25 @@
+namespace DataForge.Sandbox;
+
+/// <summary>
+/// <c>/_sandbox/*</c>: what the sandbox has seen (for scripts and the benchmark) and failures to switch on.
+/// Not part of Auth0 or DataForge.
+/// </summary>
+public static class SandboxControl
+{
+    public static void MapSandboxControl(this IEndpointRouteBuilder app)
+    {
+        var control = app.MapGroup("/_sandbox");
+        control.MapGet("/stats", (SandboxRecorder recorder) => Results.Json(new
+        {
+            tokens_issued = recorder.TokensIssued,
+            token_requests = recorder.TokenRequests,
+            api_requests = recorder.Arrivals,
+        }));
+        control.MapPut("/faults", (SandboxFaults faults, int? tokenStatus, int? apiStatus) =>
+        {
+            faults.TokenEndpointStatus = tokenStatus;
+            faults.ApiStatus = apiStatus;
+            return Results.NoContent();
+        });
+    }
+}

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+
+namespace DataForge.Sandbox;
+
+/// <summary>One request as DataForge received it, kept so tests can check what the gateway forwarded.</summary>
+public sealed record RecordedRequest(
+    string Method,
+    string Path,
+    string QueryString,
+    string Body,
+    string? Authorization,
+    IReadOnlyDictionary<string, string> Headers,
+    int Status);
+
+/// <summary>What reached the sandbox: every call to DataForge and every token it issued.</summary>
+public sealed class SandboxRecorder
+{
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private long _arrivals;
+    private long _tokenRequests;
+    private long _tokensIssued;
+
+    /// <summary>Every request that reached a DataForge path, answered or not.</summary>
+    public long Arrivals => Interlocked.Read(ref _arrivals);
+
+    /// <summary>Every call to <c>/oauth/token</c>, whatever its outcome.</summary>
+    public long TokenRequests => Interlocked.Read(ref _tokenRequests);
+
+    /// <summary>Tokens the tenant issued: what Auth0 would count against the M2M quota.</summary>
+    public long TokensIssued => Interlocked.Read(ref _tokensIssued);
+
+    /// <summary>The DataForge requests that reached one of the four routes, oldest first.</summary>
+    public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+
+    internal void RecordArrival() => Interlocked.Increment(ref _arrivals);
+
+    internal void RecordTokenRequest() => Interlocked.Increment(ref _tokenRequests);
+
+    internal void RecordTokenIssued() => Interlocked.Increment(ref _tokensIssued);
+
+    internal void Record(RecordedRequest request)
+    {
+        // Bounded so a long benchmark run cannot grow the sandbox without limit.
+        _requests.Enqueue(request);
+        while (_requests.Count > 10_000 && _requests.TryDequeue(out _))
+        {
+        }
+    }
+}

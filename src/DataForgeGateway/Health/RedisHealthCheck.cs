@@ -1,0 +1,30 @@
+using DataForgeGateway.Redis;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace DataForgeGateway.Health;
+
+/// <summary>
+/// Redis answers a PING. Without Redis every replica still serves on its own caches, so a failure is reported
+/// with the registration's failure status (Degraded), not as down.
+/// </summary>
+internal sealed class RedisHealthCheck(RedisConnection connection) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var redis = await connection.GetAsync().WaitAsync(cancellationToken);
+            if (!redis.IsConnected)
+            {
+                return new HealthCheckResult(context.Registration.FailureStatus, "Redis is not connected; tokens are cached per replica.");
+            }
+
+            var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
+            return HealthCheckResult.Healthy($"PING answered in {latency.TotalMilliseconds:F1} ms.");
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException or OperationCanceledException)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, $"Redis did not answer ({e.GetType().Name}); tokens are cached per replica.");
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace DataForgeGateway.Redis;
+
+/// <summary>Registers the shared Redis connection, when one is configured.</summary>
+public static class RedisExtensions
+{
+    /// <summary>Whether <c>Gateway:Redis:ConnectionString</c> is set: decided once, at start-up.</summary>
+    public static bool IsRedisConfigured(this IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration[$"{RedisOptions.SectionName}:{nameof(RedisOptions.ConnectionString)}"]);
+
+    public static IHostApplicationBuilder AddSharedRedis(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName)
+            .Validate(
+                options => !options.Enabled || TryParse(options.ConnectionString),
+                $"{RedisOptions.SectionName}:ConnectionString is not a valid StackExchange.Redis connection string.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<RedisConnection>();
+        return builder;
+    }
+
+    private static bool TryParse(string connectionString)
+    {
+        try
+        {
+            return ConfigurationOptions.Parse(connectionString).EndPoints.Count > 0;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

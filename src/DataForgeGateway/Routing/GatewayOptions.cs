@@ -1,0 +1,65 @@
+using System.Text.RegularExpressions;
+using DataForgeGateway.Tokens;
+using Microsoft.Extensions.Options;
+
+namespace DataForgeGateway.Routing;
+
+/// <summary>The DataForge environments the gateway forwards to, and which one <c>/external/...</c> means.</summary>
+public sealed partial class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>The environment that <c>/external/...</c> is forwarded to; must name one of <see cref="Environments"/>.</summary>
+    public string DefaultEnvironment { get; set; } = "";
+
+    /// <summary>DataForge environments by name (lower-case letters, digits and dashes), each with its own Auth0 tenant.</summary>
+    public Dictionary<string, DataForgeEnvironmentOptions> Environments { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Checks what binding alone cannot: names, URLs, and that every required value is present.</summary>
+    internal sealed partial class Validator : IValidateOptions<GatewayOptions>
+    {
+        private const string Prefix = SectionName + ":";
+
+        public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+        {
+            var failures = new List<string>();
+            if (options.Environments.Count == 0)
+            {
+                failures.Add($"{Prefix}Environments must define at least one DataForge environment.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.DefaultEnvironment))
+            {
+                failures.Add($"{Prefix}DefaultEnvironment is required: it names the environment that /external/... goes to.");
+            }
+            else if (options.Environments.Count > 0 && !options.Environments.ContainsKey(options.DefaultEnvironment))
+            {
+                failures.Add($"{Prefix}DefaultEnvironment names an environment that is not under {Prefix}Environments.");
+            }
+
+            foreach (var (environment, settings) in options.Environments)
+            {
+                var key = $"{Prefix}Environments:{environment}";
+                if (!EnvironmentName().IsMatch(environment))
+                {
+                    failures.Add($"{key} is not a valid environment name: use lower-case letters, digits and dashes.");
+                }
+
+                if (!IsHttpUrl(settings.BaseUrl))
+                {
+                    failures.Add($"{key}:BaseUrl is required and must be an absolute http or https URL.");
+                }
+
+                settings.Auth0.Validate($"{key}:Auth0", failures);
+            }
+
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+
+        internal static bool IsHttpUrl(string? value) =>
+            Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+
+        [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")]
+        private static partial Regex EnvironmentName();
+    }
+}

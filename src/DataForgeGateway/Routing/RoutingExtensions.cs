@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
+
+namespace DataForgeGateway.Routing;
+
+/// <summary>Registers and maps the YARP proxy for the four DataForge operations.</summary>
+public static class RoutingExtensions
+{
+    public static IHostApplicationBuilder AddDataForgeRoutes(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptions.Validator>();
+        builder.Services.AddSingleton<IProxyConfigProvider, DataForgeProxyConfigProvider>();
+        builder.Services.AddReverseProxy().AddTransforms<RequestHygieneTransformProvider>();
+        return builder;
+    }
+
+    /// <summary>Forwards the four operations; every other path or method is left to the 404/405 problem responses.</summary>
+    public static IEndpointRouteBuilder MapDataForgeRoutes(this IEndpointRouteBuilder app)
+    {
+        app.MapReverseProxy();
+        return app;
+    }
+}

@@ -1,0 +1,43 @@
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace DataForgeGateway.Telemetry;
+
+/// <summary>
+/// OpenTelemetry traces, metrics and logs. Exported over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set,
+/// so a gateway without a collector pays for nothing it cannot send.
+/// </summary>
+public static class TelemetryExtensions
+{
+    public const string ServiceName = "dataforge-gateway";
+
+    public static IHostApplicationBuilder AddGatewayTelemetry(this IHostApplicationBuilder builder)
+    {
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Yarp.ReverseProxy"))
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+                .AddHttpClientInstrumentation()
+                .AddSource("Yarp.ReverseProxy"));
+
+        if (otlp)
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+}

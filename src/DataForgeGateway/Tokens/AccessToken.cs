@@ -1,0 +1,37 @@
+namespace DataForgeGateway.Tokens;
+
+/// <summary>
+/// An Auth0 access token and its lifetime. A credential: <see cref="ToString"/> shows no part of it, so a token
+/// that ends up in a log line by mistake leaks nothing.
+/// </summary>
+public sealed class AccessToken
+{
+    public AccessToken(string value, DateTimeOffset issuedAt, DateTimeOffset expiresAt, TimeSpan safetyMargin)
+    {
+        Value = value;
+        IssuedAt = issuedAt;
+        ExpiresAt = expiresAt;
+        var lifetime = expiresAt - issuedAt;
+        UsableUntil = expiresAt - TimeSpan.FromTicks(Math.Min(safetyMargin.Ticks, lifetime.Ticks / 2));
+        AuthorizationHeader = "Bearer " + value;
+    }
+
+    /// <summary>The bearer token itself.</summary>
+    public string Value { get; }
+
+    /// <summary>When Auth0 issued it (as the gateway's clock saw it).</summary>
+    public DateTimeOffset IssuedAt { get; }
+
+    /// <summary>When it stops working, from <c>expires_in</c>.</summary>
+    public DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>The last moment it is sent: its expiry less the safety margin.</summary>
+    public DateTimeOffset UsableUntil { get; }
+
+    /// <summary>The <c>Authorization</c> header value, built once rather than per request.</summary>
+    public string AuthorizationHeader { get; }
+
+    public bool IsUsableAt(DateTimeOffset now) => now < UsableUntil;
+
+    public override string ToString() => $"AccessToken(expires {ExpiresAt:O})";
+}

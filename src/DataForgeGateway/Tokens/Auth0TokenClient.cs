@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace DataForgeGateway.Tokens;
+
+/// <summary>
+/// Asks a token endpoint for a client-credentials token, as the vendor page shows: a JSON body with
+/// <c>client_id</c>, <c>client_secret</c>, <c>audience</c> and <c>grant_type</c>.
+/// </summary>
+internal sealed partial class Auth0TokenClient(HttpClient http, TimeProvider clock, ILogger<Auth0TokenClient> logger)
+{
+    /// <summary>Auth0 caps an API's token lifetime at 30 days; anything longer is not a real answer.</summary>
+    private static readonly TimeSpan LongestLifetime = TimeSpan.FromDays(30);
+
+    public async Task<AccessToken> RequestAsync(string environment, Auth0Options auth0, TimeSpan safetyMargin, CancellationToken cancellationToken)
+    {
+        var body = new Dictionary<string, string>
+        {
+            ["client_id"] = auth0.ClientId,
+            ["client_secret"] = auth0.ClientSecret,
+            ["audience"] = auth0.Audience,
+            ["grant_type"] = "client_credentials",
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, auth0.ResolveTokenUrl()) { Content = JsonContent.Create(body) };
+        var sentAt = clock.GetUtcNow();
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Failed(environment, TokenFailure.Unavailable, "the token endpoint could not be reached", inner: e);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Failed(environment, TokenFailure.Timeout, "the token endpoint did not answer in time", inner: e);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await RefusedAsync(environment, response, cancellationToken);
+            }
+
+            return await ParseAsync(environment, response, sentAt, safetyMargin, cancellationToken);
+        }
+    }
+
+    private async Task<TokenRequestException> RefusedAsync(string environment, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        return response.StatusCode switch
+        {
+            HttpStatusCode.TooManyRequests => Failed(environment, TokenFailure.RateLimited, "the tenant answered 429", RetryAfter(response)),
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => Failed(
+                environment,
+                TokenFailure.Rejected,
+                $"the tenant refused the credentials ({status}, {await ErrorCodeAsync(response, cancellationToken)})"),
+            _ => Failed(environment, TokenFailure.Unavailable, $"the token endpoint answered {status}", RetryAfter(response)),
+        };
+    }
+
+    private async Task<AccessToken> ParseAsync(
+        string environment, HttpResponseMessage response, DateTimeOffset sentAt, TimeSpan safetyMargin, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            var root = json.RootElement;
+            if (root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("access_token", out var token) && token.ValueKind == JsonValueKind.String
+                && token.GetString() is { Length: > 0 } value && !value.Any(char.IsWhiteSpace)
+                && root.TryGetProperty("expires_in", out var expiresIn) && expiresIn.TryGetInt64(out var seconds)
+                && seconds > 0 && TimeSpan.FromSeconds(seconds) <= LongestLifetime)
+            {
+                // Lifetime counts from when the request left: the token cannot be younger than that.
+                return new AccessToken(value, sentAt, sentAt.AddSeconds(seconds), safetyMargin);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        throw Failed(environment, TokenFailure.InvalidResponse, "the token endpoint answered 2xx without a usable access_token and expires_in");
+    }
+
+    /// <summary>Auth0's short error code (such as <c>access_denied</c>), never its description, which can echo input.</summary>
+    private static async Task<string> ErrorCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            if (json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("error", out var error)
+                && error.GetString() is { Length: <= 64 } code
+                && code.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                return code;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return "no error code";
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (response.Headers.RetryAfter is { } retryAfter)
+        {
+            return retryAfter.Delta ?? (retryAfter.Date - clock.GetUtcNow());
+        }
+
+        // Auth0's rate-limit reset is a Unix time in seconds.
+        return response.Headers.TryGetValues("x-ratelimit-reset", out var values)
+            && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var reset)
+            ? DateTimeOffset.FromUnixTimeSeconds(reset) - clock.GetUtcNow()
+            : null;
+    }
+
+    private TokenRequestException Failed(string environment, TokenFailure failure, string reason, TimeSpan? retryAfter = null, Exception? inner = null)
+    {
+        Log.TokenRequestFailed(logger, environment, failure, reason);
+        var wait = retryAfter is { } delay && delay > TimeSpan.Zero ? delay : (TimeSpan?)null;
+        return new TokenRequestException(failure, $"No token for environment '{environment}': {reason}.", wait, inner);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Token request for environment {Environment} failed ({Failure}): {Reason}")]
+        public static partial void TokenRequestFailed(ILogger logger, string environment, TokenFailure failure, string reason);
+    }
+}
