@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace DataForgeGateway.Callers;
 
@@ -10,6 +11,10 @@ public static class CallerExtensions
         builder.Services.AddOptions<CallersOptions>().BindConfiguration(CallersOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<CallersOptions>, CallersOptions.Validator>();
         builder.Services.AddSingleton<CallerDirectory>();
+
+        // Authentication brings data protection along; the gateway protects nothing with it (no cookies), so
+        // keep its keys in memory rather than writing a key ring to disk (the root filesystem is read-only).
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

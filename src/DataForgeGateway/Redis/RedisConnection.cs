@@ -25,6 +25,9 @@ internal sealed class RedisConnection(IOptions<RedisOptions> options) : IAsyncDi
     {
         var configuration = ConfigurationOptions.Parse(options.ConnectionString);
         configuration.AbortOnConnectFail = false;
+
+        // While Redis is down, fail at once rather than queue: the caller is served from the in-process cache.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ClientName ??= "dataforge-gateway";
         return await ConnectionMultiplexer.ConnectAsync(configuration);
     }

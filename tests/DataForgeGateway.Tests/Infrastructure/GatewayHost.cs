@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DataForgeGateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway (its own Program.cs) on real Kestrel ports: one for the proxy, one for management. Settings
+/// are ordinary configuration keys, as an operator would give them.
+/// </summary>
+public sealed class GatewayHost : WebApplicationFactory<Program>
+{
+    public const string CallerName = "billing-svc";
+    public const string CallerKey = "test-key-billing-5c1d0e9f7a";
+    public const string OtherCallerName = "reporting-svc";
+    public const string OtherCallerKey = "test-key-reporting-88ab12";
+
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
+
+    public GatewayHost(SandboxHost sandbox, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        ManagementPort = FreePort.Next();
+        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Gateway:Management:Url"] = $"http://127.0.0.1:{ManagementPort}",
+            ["Gateway:DefaultEnvironment"] = "stage",
+            ["Gateway:Environments:stage:BaseUrl"] = sandbox.BaseUrl,
+            ["Gateway:Environments:stage:Auth0:TokenUrl"] = sandbox.TokenUrl,
+            ["Gateway:Environments:stage:Auth0:ClientId"] = SandboxHost.ClientId,
+            ["Gateway:Environments:stage:Auth0:ClientSecret"] = SandboxHost.ClientSecret,
+            ["Gateway:Environments:stage:Auth0:Audience"] = SandboxHost.Audience,
+            [$"Gateway:Callers:{CallerName}:Keys:0:Sha256"] = Sha256(CallerKey),
+            [$"Gateway:Callers:{OtherCallerName}:Keys:0:Sha256"] = Sha256(OtherCallerKey),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+
+        _services = services;
+        UseKestrel();
+    }
+
+    public int ManagementPort { get; }
+
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>The proxy's own address, once started.</summary>
+    public Uri ProxyAddress
+    {
+        get
+        {
+            StartServer();
+            var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+            return new Uri(addresses.First(a => !a.EndsWith($":{ManagementPort}", StringComparison.Ordinal)));
+        }
+    }
+
+    public Uri ManagementAddress => new($"http://127.0.0.1:{ManagementPort}");
+
+    /// <summary>A client of the proxy port that sends the given API key, or none.</summary>
+    public HttpClient CreateCaller(string? apiKey = CallerKey)
+    {
+        var client = new HttpClient { BaseAddress = ProxyAddress };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+
+        return client;
+    }
+
+    public static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.UseEnvironment("Test");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
+        }
+    }
+}
