@@ -64,7 +64,15 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
         }
     }
 
-    public Uri ManagementAddress => new($"http://127.0.0.1:{ManagementPort}");
+    /// <summary>The management port's address, once started.</summary>
+    public Uri ManagementAddress
+    {
+        get
+        {
+            StartServer();
+            return new Uri($"http://127.0.0.1:{ManagementPort}");
+        }
+    }
 
     /// <summary>A client of the proxy port that sends the given API key, or none.</summary>
     public HttpClient CreateCaller(string? apiKey = CallerKey)
