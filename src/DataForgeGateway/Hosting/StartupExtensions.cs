@@ -11,17 +11,29 @@ public static class StartupExtensions
     {
         try
         {
-            await app.RunAsync();
-            return 0;
+            // The host would run the same checks in StartAsync, but log them with a stack trace first.
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
         }
         catch (OptionsValidationException e)
         {
-            foreach (var failure in e.Failures)
-            {
-                await Console.Error.WriteLineAsync($"Configuration error: {failure}");
-            }
-
+            await ReportAsync(e.Failures);
             return ConfigurationErrorExitCode;
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is OptionsValidationException))
+        {
+            await ReportAsync(e.InnerExceptions.Cast<OptionsValidationException>().SelectMany(inner => inner.Failures));
+            return ConfigurationErrorExitCode;
+        }
+
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static async Task ReportAsync(IEnumerable<string> failures)
+    {
+        foreach (var failure in failures)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: {failure}");
         }
     }
 }

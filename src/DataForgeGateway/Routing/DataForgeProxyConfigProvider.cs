@@ -11,9 +11,25 @@ namespace DataForgeGateway.Routing;
 /// </summary>
 internal sealed class DataForgeProxyConfigProvider(IOptions<GatewayOptions> options) : IProxyConfigProvider
 {
-    private readonly Lazy<IProxyConfig> _config = new(() => Build(options.Value));
+    private readonly Lazy<IProxyConfig> _config = new(() => TryBuild(options));
 
     public IProxyConfig GetConfig() => _config.Value;
+
+    /// <summary>
+    /// YARP may ask before start-up validation has run. Invalid options give no routes here, and the validator
+    /// then stops start-up with its one line naming the key, rather than YARP with a stack trace.
+    /// </summary>
+    private static IProxyConfig TryBuild(IOptions<GatewayOptions> options)
+    {
+        try
+        {
+            return Build(options.Value);
+        }
+        catch (OptionsValidationException)
+        {
+            return new StaticProxyConfig([], []);
+        }
+    }
 
     internal static IProxyConfig Build(GatewayOptions options)
     {

@@ -9,7 +9,7 @@ namespace DataForgeGateway.Tokens;
 /// Asks a token endpoint for a client-credentials token, as the vendor page shows: a JSON body with
 /// <c>client_id</c>, <c>client_secret</c>, <c>audience</c> and <c>grant_type</c>.
 /// </summary>
-internal sealed partial class Auth0TokenClient(HttpClient http, TimeProvider clock, ILogger<Auth0TokenClient> logger)
+internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, TimeProvider clock, ILogger<Auth0TokenClient> logger)
 {
     /// <summary>Auth0 caps an API's token lifetime at 30 days; anything longer is not a real answer.</summary>
     private static readonly TimeSpan LongestLifetime = TimeSpan.FromDays(30);
@@ -28,7 +28,7 @@ internal sealed partial class Auth0TokenClient(HttpClient http, TimeProvider clo
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, cancellationToken);
+            response = await httpClients.CreateClient(TokenExtensions.HttpClientName).SendAsync(request, cancellationToken);
         }
         catch (HttpRequestException e)
         {

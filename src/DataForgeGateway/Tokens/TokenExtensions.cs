@@ -22,18 +22,16 @@ public static class TokenExtensions
             client.Timeout = provider.GetRequiredService<IOptionsMonitor<TokenOptions>>().CurrentValue.RequestTimeout;
             client.MaxResponseContentBufferSize = 1024 * 1024;
         });
-        services.AddSingleton(provider => new Auth0TokenClient(
-            provider.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
-            provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<Auth0TokenClient>>()));
+        services.AddSingleton<Auth0TokenClient>();
 
         if (builder.IsRedisConfigured())
         {
             builder.AddSharedRedis();
             services.AddStackExchangeRedisCache(_ => { });
-            services.AddOptions<RedisCacheOptions>().Configure<RedisConnection, IOptions<RedisOptions>>((cache, connection, redis) =>
+            var instanceName = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.InstanceName;
+            services.AddOptions<RedisCacheOptions>().Configure<RedisConnection>((cache, connection) =>
             {
-                cache.InstanceName = redis.Value.InstanceName;
+                cache.InstanceName = instanceName ?? new RedisOptions().InstanceName;
                 cache.ConnectionMultiplexerFactory = connection.GetAsync;
             });
             services.AddSingleton<ISharedTokenStore, DistributedTokenStore>();

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using DataForgeGateway.Tests.Infrastructure;
+
+namespace DataForgeGateway.Tests.Hosting;
+
+/// <summary>A misconfigured gateway process refuses to start, with one line naming the wrong key and no secret.</summary>
+public sealed class ConfigurationTests
+{
+    private const string Secret = "top-secret-value-71";
+
+    public static TheoryData<string, string, string> Misconfigurations => new()
+    {
+        { "Gateway:Environments:stage:Auth0:ClientSecret", "", "Gateway:Environments:stage:Auth0:ClientSecret is required." },
+        { "Gateway:Environments:stage:Auth0:ClientId", "", "Gateway:Environments:stage:Auth0:ClientId is required." },
+        { "Gateway:Environments:stage:Auth0:Audience", "", "Gateway:Environments:stage:Auth0:Audience is required." },
+        { "Gateway:Environments:stage:Auth0:Domain", "https://tenant.auth0.com/", "Gateway:Environments:stage:Auth0:Domain must be a host name" },
+        { "Gateway:Environments:stage:Auth0:TokenUrl", "not a url", "Gateway:Environments:stage:Auth0:TokenUrl must be an absolute http or https URL." },
+        { "Gateway:Environments:stage:BaseUrl", "ftp://x", "Gateway:Environments:stage:BaseUrl is required and must be an absolute http or https URL." },
+        { "Gateway:DefaultEnvironment", "prod", "Gateway:DefaultEnvironment names an environment that is not under Gateway:Environments." },
+        { "Gateway:Callers:billing-svc:Keys:0:Sha256", "secret-in-plain-text", "Gateway:Callers:billing-svc:Keys:0:Sha256 must be the lower-case hex SHA-256" },
+        { "Gateway:Tokens:RequestTimeout", "00:00:00", "Gateway:Tokens:RequestTimeout must be more than zero" },
+        { "Gateway:Management:Url", "http://127.0.0.1:0", "Gateway:Management:Url must be an http URL with a fixed, non-zero port" },
+        { "Gateway:Redis:ConnectionString", ",,,", "Gateway:Redis:ConnectionString is not a valid StackExchange.Redis connection string." },
+        { "Gateway:SecretsDirectory", "/no/such/folder", "Gateway:SecretsDirectory names a folder that does not exist." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Misconfigurations))]
+    public async Task A_wrong_setting_stops_start_up_with_one_line_naming_the_key(string key, string value, string expected)
+    {
+        var (exitCode, stdout, stderr) = await RunGatewayAsync(new() { [key] = value });
+
+        Assert.Equal(78, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"Configuration error: {expected}", line);
+        Assert.DoesNotContain(Secret, stdout + stderr);
+        Assert.DoesNotContain("   at ", stdout + stderr); // no stack trace
+    }
+
+    [Fact]
+    public async Task The_management_port_cannot_be_the_proxy_port()
+    {
+        var port = FreePort.Next();
+
+        var (exitCode, _, stderr) = await RunGatewayAsync(new()
+        {
+            ["urls"] = $"http://127.0.0.1:{port}",
+            ["Gateway:Management:Url"] = $"http://127.0.0.1:{port}",
+        });
+
+        Assert.Equal(78, exitCode);
+        Assert.StartsWith($"Configuration error: Gateway:Management:Url uses port {port}, which the proxy listens on too", stderr);
+    }
+
+    [Fact]
+    public async Task Several_wrong_settings_get_a_line_each()
+    {
+        var (exitCode, _, stderr) = await RunGatewayAsync(new()
+        {
+            ["Gateway:Environments:stage:Auth0:ClientId"] = "",
+            ["Gateway:Environments:stage:Auth0:Audience"] = "",
+        });
+
+        Assert.Equal(78, exitCode);
+        Assert.Equal(2, stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    /// <summary>Runs the built gateway with a valid configuration changed by <paramref name="overrides"/>, until it exits.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunGatewayAsync(Dictionary<string, string> overrides)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Gateway:Management:Url"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["Gateway:DefaultEnvironment"] = "stage",
+            ["Gateway:Environments:stage:BaseUrl"] = "https://stage.api.dataforgedev.com",
+            ["Gateway:Environments:stage:Auth0:Domain"] = "dataforgedev.us.auth0.com",
+            ["Gateway:Environments:stage:Auth0:ClientId"] = "client",
+            ["Gateway:Environments:stage:Auth0:ClientSecret"] = Secret,
+            ["Gateway:Environments:stage:Auth0:Audience"] = "https://stage.api.dataforgedev.com",
+            ["Gateway:Callers:billing-svc:Keys:0:Sha256"] = GatewayHost.Sha256(GatewayHost.CallerKey),
+        };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        var gatewayDll = typeof(Program).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = Path.GetDirectoryName(gatewayDll)!,
+        };
+        start.ArgumentList.Add(gatewayDll);
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new Xunit.Sdk.XunitException("The gateway started instead of refusing its configuration.");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
