@@ -74,7 +74,7 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
             if (root.ValueKind == JsonValueKind.Object
                 && root.TryGetProperty("access_token", out var token) && token.ValueKind == JsonValueKind.String
                 && token.GetString() is { Length: > 0 } value && !value.Any(char.IsWhiteSpace)
-                && root.TryGetProperty("expires_in", out var expiresIn) && expiresIn.TryGetInt64(out var seconds)
+                && root.TryGetProperty("expires_in", out var expiresIn) && expiresIn.ValueKind == JsonValueKind.Number && expiresIn.TryGetInt64(out var seconds)
                 && seconds > 0 && TimeSpan.FromSeconds(seconds) <= LongestLifetime)
             {
                 // Lifetime counts from when the request left: the token cannot be younger than that.
@@ -96,6 +96,7 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
             using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
             if (json.RootElement.ValueKind == JsonValueKind.Object
                 && json.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == JsonValueKind.String
                 && error.GetString() is { Length: <= 64 } code
                 && code.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
             {
