@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Starts a working local deployment: the sandbox (a stand-in for Auth0 and DataForge) and N gateway instances
+# on loopback ports, optionally sharing a local Redis. No secrets needed. Ctrl+C stops everything.
+#
+#   scripts/run-local.sh                   one gateway on the in-process cache
+#   scripts/run-local.sh --instances 3 --redis
+#
+# Ports (change with the environment variables): sandbox $SANDBOX_PORT (5099), gateway i on proxy port
+# $GATEWAY_PORT+2i (5080, 5082, ...) and management port $GATEWAY_PORT+2i+1, Redis $REDIS_PORT (6390).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+instances=1
+use_redis=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --instances) instances="$2"; shift 2 ;;
+    --redis) use_redis=true; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+sandbox_port="${SANDBOX_PORT:-5099}"
+gateway_port="${GATEWAY_PORT:-5080}"
+redis_port="${REDIS_PORT:-6390}"
+configuration="${CONFIGURATION:-Release}"
+logs="${LOG_DIR:-$(mktemp -d -t dataforge-gateway.XXXXXX)}"
+demo_key="dfgw-demo-key-for-the-sandbox-only"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+wait_until_up() { # url name
+  for _ in $(seq 1 150); do
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "$2 did not come up; its log is in $logs" >&2
+  exit 1
+}
+
+echo "Building ($configuration)..."
+dotnet build src/DataForgeGateway/DataForgeGateway.csproj -c "$configuration" -v quiet -nologo >/dev/null
+dotnet build src/DataForge.Sandbox/DataForge.Sandbox.csproj -c "$configuration" -v quiet -nologo >/dev/null
+gateway_bin="$PWD/src/DataForgeGateway/bin/$configuration/net10.0"
+sandbox_bin="$PWD/src/DataForge.Sandbox/bin/$configuration/net10.0"
+
+redis_settings=()
+if [ "$use_redis" = true ]; then
+  command -v redis-server >/dev/null || { echo "--redis needs redis-server (apt-get install -y redis-server)" >&2; exit 1; }
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$logs/redis.log" 2>&1 &
+  pids+=($!)
+  redis_settings=(--Gateway:Redis:ConnectionString "127.0.0.1:$redis_port")
+fi
+
+dotnet "$sandbox_bin/DataForge.Sandbox.dll" --urls "http://127.0.0.1:$sandbox_port" >"$logs/sandbox.log" 2>&1 &
+pids+=($!)
+wait_until_up "http://127.0.0.1:$sandbox_port/_sandbox/stats" "The sandbox"
+
+for i in $(seq 0 $((instances - 1))); do
+  proxy=$((gateway_port + 2 * i))
+  management=$((proxy + 1))
+  dotnet "$gateway_bin/DataForgeGateway.dll" --contentRoot "$gateway_bin" --environment Sandbox \
+    --urls "http://127.0.0.1:$proxy" --Gateway:Management:Url "http://127.0.0.1:$management" \
+    --Gateway:Environments:sandbox:BaseUrl "http://127.0.0.1:$sandbox_port" \
+    --Gateway:Environments:sandbox:Auth0:TokenUrl "http://127.0.0.1:$sandbox_port/oauth/token" \
+    "${redis_settings[@]}" >"$logs/gateway-$i.log" 2>&1 &
+  pids+=($!)
+done
+for i in $(seq 0 $((instances - 1))); do
+  wait_until_up "http://127.0.0.1:$((gateway_port + 2 * i + 1))/health/ready" "Gateway $i"
+done
+
+cat <<MSG
+
+DataForge Gateway is running: $instances instance(s) on http://127.0.0.1:$gateway_port$( [ "$instances" -gt 1 ] && echo " (and every second port after it)"), in front of the sandbox on :$sandbox_port.
+Logs: $logs
+
+Try it (the demo key works only against this local sandbox):
+
+  curl -s -H 'X-Api-Key: $demo_key' 'http://127.0.0.1:$gateway_port/external/sources?projectId=1'
+  curl -s -X POST -H 'X-Api-Key: $demo_key' 'http://127.0.0.1:$gateway_port/external/source-pull/19643'
+  curl -s -X POST -H 'X-Api-Key: $demo_key' -H 'Content-Type: application/json' \\
+       -d '{"source_id": "19709", "limit": "5", "effective_filter": "false"}' 'http://127.0.0.1:$gateway_port/external/inputs-filtered'
+  curl -s -H 'X-Api-Key: $demo_key' 'http://127.0.0.1:$gateway_port/external/sources-filtered-by-name/demo?projectId=1'
+
+Health: curl -s http://127.0.0.1:$((gateway_port + 1))/health/ready
+Tokens the sandbox issued so far: curl -s http://127.0.0.1:$sandbox_port/_sandbox/stats
+
+Press Ctrl+C to stop.
+MSG
+wait
