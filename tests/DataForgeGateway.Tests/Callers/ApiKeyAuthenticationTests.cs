@@ -3,34 +3,19 @@ using DataForgeGateway.Tests.Infrastructure;
 
 namespace DataForgeGateway.Tests.Callers;
 
-public sealed class ApiKeyAuthenticationTests : IAsyncLifetime
+public sealed class ApiKeyAuthenticationTests : GatewayTest
 {
-    private SandboxHost _sandbox = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _gateway = new GatewayHost(_sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_request_without_a_key_is_401_with_a_challenge_and_reaches_nothing()
     {
-        using var caller = _gateway.CreateCaller(apiKey: null);
+        using var caller = Gateway.CreateCaller(apiKey: null);
 
         using var response = await caller.GetAsync("/external/sources?projectId=1");
 
         await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "api-key-missing");
         Assert.Equal("ApiKey", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
-        Assert.Equal(0, _sandbox.Recorder.Arrivals);
-        Assert.Equal(0, _sandbox.Recorder.TokenRequests);
+        Assert.Equal(0, Sandbox.Recorder.Arrivals);
+        Assert.Equal(0, Sandbox.Recorder.TokenRequests);
     }
 
     public static TheoryData<string> WrongKeys => new()
@@ -46,66 +31,66 @@ public sealed class ApiKeyAuthenticationTests : IAsyncLifetime
     [MemberData(nameof(WrongKeys))]
     public async Task A_wrong_key_is_401_and_reaches_nothing(string key)
     {
-        using var caller = _gateway.CreateCaller(key);
+        using var caller = Gateway.CreateCaller(key);
 
         using var response = await caller.PostAsync("/external/source-pull/19643", null);
 
         var problem = await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "api-key-invalid");
         Assert.DoesNotContain(key, problem.GetRawText());
         Assert.NotEmpty(response.Headers.WwwAuthenticate);
-        Assert.Equal(0, _sandbox.Recorder.Arrivals);
+        Assert.Equal(0, Sandbox.Recorder.Arrivals);
     }
 
     [Fact]
     public async Task A_key_in_the_query_string_is_not_accepted()
     {
-        using var caller = _gateway.CreateCaller(apiKey: null);
+        using var caller = Gateway.CreateCaller(apiKey: null);
 
         using var response = await caller.GetAsync($"/external/sources?projectId=1&api_key={GatewayHost.CallerKey}");
 
         await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "api-key-missing");
-        Assert.Equal(0, _sandbox.Recorder.Arrivals);
+        Assert.Equal(0, Sandbox.Recorder.Arrivals);
     }
 
     [Fact]
     public async Task Two_key_headers_are_refused_even_when_one_is_valid()
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
         caller.DefaultRequestHeaders.Add("X-Api-Key", GatewayHost.OtherCallerKey);
 
         using var response = await caller.GetAsync("/external/sources?projectId=1");
 
         await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "api-key-invalid");
-        Assert.Equal(0, _sandbox.Recorder.Arrivals);
+        Assert.Equal(0, Sandbox.Recorder.Arrivals);
     }
 
     [Fact]
     public async Task Every_configured_caller_is_let_through_with_its_own_key()
     {
-        using var billing = _gateway.CreateCaller(GatewayHost.CallerKey);
-        using var reporting = _gateway.CreateCaller(GatewayHost.OtherCallerKey);
+        using var billing = Gateway.CreateCaller(GatewayHost.CallerKey);
+        using var reporting = Gateway.CreateCaller(GatewayHost.OtherCallerKey);
 
         using var first = await billing.GetAsync("/external/sources?projectId=1");
         using var second = await reporting.GetAsync("/external/sources?projectId=2");
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.Equal(2, _sandbox.Recorder.Requests.Count);
+        Assert.Equal(2, Sandbox.Recorder.Requests.Count);
     }
 
     [Fact]
     public async Task Keys_client_secret_and_tokens_never_reach_the_logs()
     {
-        using var good = _gateway.CreateCaller();
-        using var bad = _gateway.CreateCaller("wrong-key-9d8c7b6a");
+        using var good = Gateway.CreateCaller();
+        using var bad = Gateway.CreateCaller("wrong-key-9d8c7b6a");
         using (await good.GetAsync("/external/sources?projectId=1"))
         using (await good.PostAsync("/external/source-pull/424242", null))
         using (await bad.GetAsync("/external/sources?projectId=1"))
         {
         }
 
-        var token = _sandbox.Recorder.Requests[0].Authorization!["Bearer ".Length..];
-        var logs = string.Join('\n', _gateway.Logs.Lines);
+        var token = Sandbox.Recorder.Requests[0].Authorization!["Bearer ".Length..];
+        var logs = string.Join('\n', Gateway.Logs.Lines);
         Assert.Contains("Got a token for environment stage from Auth0", logs); // the scan has something to scan
         foreach (var secret in new[] { GatewayHost.CallerKey, "wrong-key-9d8c7b6a", SandboxHost.ClientSecret, token, token.Split('.')[2] })
         {

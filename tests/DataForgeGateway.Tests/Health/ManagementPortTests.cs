@@ -4,29 +4,14 @@ using DataForgeGateway.Tests.Infrastructure;
 
 namespace DataForgeGateway.Tests.Health;
 
-public sealed class ManagementPortTests : IAsyncLifetime
+public sealed class ManagementPortTests : GatewayTest
 {
-    private SandboxHost _sandbox = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _gateway = new GatewayHost(_sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("/health/live")]
     [InlineData("/health/ready")]
     public async Task Health_answers_on_the_management_port_in_the_health_checks_UI_format(string path)
     {
-        using var management = new HttpClient { BaseAddress = _gateway.ManagementAddress };
+        using var management = new HttpClient { BaseAddress = Gateway.ManagementAddress };
 
         using var response = await management.GetAsync(path);
 
@@ -39,7 +24,7 @@ public sealed class ManagementPortTests : IAsyncLifetime
     [Fact]
     public async Task Health_is_not_served_on_the_proxy_port()
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
 
         using var response = await caller.GetAsync("/health/ready");
 
@@ -49,12 +34,12 @@ public sealed class ManagementPortTests : IAsyncLifetime
     [Fact]
     public async Task DataForge_routes_are_not_served_on_the_management_port()
     {
-        using var management = new HttpClient { BaseAddress = _gateway.ManagementAddress };
+        using var management = new HttpClient { BaseAddress = Gateway.ManagementAddress };
         management.DefaultRequestHeaders.Add("X-Api-Key", GatewayHost.CallerKey);
 
         using var response = await management.GetAsync("/external/sources?projectId=1");
 
         await Problem.AssertAsync(response, HttpStatusCode.NotFound, "route-not-found");
-        Assert.Equal(0, _sandbox.Recorder.Arrivals);
+        Assert.Equal(0, Sandbox.Recorder.Arrivals);
     }
 }

@@ -4,23 +4,8 @@ using DataForgeGateway.Tests.Infrastructure;
 
 namespace DataForgeGateway.Tests.Routing;
 
-public sealed class ForwardingTests : IAsyncLifetime
+public sealed class ForwardingTests : GatewayTest
 {
-    private SandboxHost _sandbox = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _gateway = new GatewayHost(_sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
-
     public static TheoryData<string, string, string, string, string> Operations => new()
     {
         // method, path, query, body, what DataForge answers with
@@ -35,7 +20,7 @@ public sealed class ForwardingTests : IAsyncLifetime
     public async Task Each_operation_arrives_with_method_path_query_and_body_intact_and_the_gateway_token(
         string method, string path, string query, string body, string expected)
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
         using var request = new HttpRequestMessage(new HttpMethod(method), path + query);
         if (body.Length > 0)
         {
@@ -46,10 +31,10 @@ public sealed class ForwardingTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains(expected, await response.Content.ReadAsStringAsync());
-        var arrived = Assert.Single(_sandbox.Recorder.Requests);
+        var arrived = Assert.Single(Sandbox.Recorder.Requests);
         Assert.Equal((method, path, query, body), (arrived.Method, arrived.Path, arrived.QueryString, arrived.Body));
         Assert.StartsWith("Bearer ", arrived.Authorization);
-        Assert.True(_sandbox.Issuer.IsValid(arrived.Authorization!["Bearer ".Length..]));
+        Assert.True(Sandbox.Issuer.IsValid(arrived.Authorization!["Bearer ".Length..]));
         if (body.Length > 0)
         {
             Assert.Equal("application/json; charset=utf-8", arrived.Headers["Content-Type"]);
@@ -59,18 +44,18 @@ public sealed class ForwardingTests : IAsyncLifetime
     [Fact]
     public async Task An_encoded_name_filter_reaches_DataForge_still_encoded()
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
 
         using var response = await caller.GetAsync("/external/sources-filtered-by-name/billing%20demo?projectId=2");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("/external/sources-filtered-by-name/billing%20demo", Assert.Single(_sandbox.Recorder.Requests).Path);
+        Assert.Equal("/external/sources-filtered-by-name/billing%20demo", Assert.Single(Sandbox.Recorder.Requests).Path);
     }
 
     [Fact]
     public async Task The_callers_own_credentials_cookies_and_forwarding_headers_do_not_reach_DataForge()
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/external/sources?projectId=1");
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer caller-own-token");
         request.Headers.TryAddWithoutValidation("Cookie", "session=abc");
@@ -80,9 +65,9 @@ public sealed class ForwardingTests : IAsyncLifetime
         using var response = await caller.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var arrived = Assert.Single(_sandbox.Recorder.Requests);
+        var arrived = Assert.Single(Sandbox.Recorder.Requests);
         Assert.DoesNotContain("caller-own-token", arrived.Authorization);
-        Assert.True(_sandbox.Issuer.IsValid(arrived.Authorization!["Bearer ".Length..]));
+        Assert.True(Sandbox.Issuer.IsValid(arrived.Authorization!["Bearer ".Length..]));
         foreach (var header in new[] { "X-Api-Key", "Cookie", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Internal-Tenant" })
         {
             Assert.False(arrived.Headers.ContainsKey(header), $"{header} reached DataForge");
@@ -98,13 +83,13 @@ public sealed class ForwardingTests : IAsyncLifetime
     [InlineData("GET", "/oauth/token")]
     public async Task An_unknown_path_is_404_problem_and_reaches_nothing(string method, string path)
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
 
         using var response = await caller.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
 
         await Problem.AssertAsync(response, HttpStatusCode.NotFound, "route-not-found");
-        Assert.Equal(0, _sandbox.Recorder.Arrivals);
-        Assert.Equal(0, _sandbox.Recorder.TokenRequests);
+        Assert.Equal(0, Sandbox.Recorder.Arrivals);
+        Assert.Equal(0, Sandbox.Recorder.TokenRequests);
     }
 
     [Theory]
@@ -115,18 +100,18 @@ public sealed class ForwardingTests : IAsyncLifetime
     [InlineData("PUT", "/external/sources-filtered-by-name/demo")]
     public async Task A_known_path_with_the_wrong_method_is_405_problem_and_reaches_nothing(string method, string path)
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
 
         using var response = await caller.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
 
         await Problem.AssertAsync(response, HttpStatusCode.MethodNotAllowed, "method-not-allowed");
-        Assert.Equal(0, _sandbox.Recorder.Arrivals);
+        Assert.Equal(0, Sandbox.Recorder.Arrivals);
     }
 
     [Fact]
     public async Task DataForge_errors_reach_the_caller_as_DataForge_sent_them()
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
 
         using var response = await caller.PostAsync("/external/source-pull/424242", null);
 
@@ -137,7 +122,7 @@ public sealed class ForwardingTests : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_DataForge_is_502_problem()
     {
-        await using var gateway = new GatewayHost(_sandbox, new Dictionary<string, string?>
+        await using var gateway = new GatewayHost(Sandbox, new Dictionary<string, string?>
         {
             ["Gateway:Environments:stage:BaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}",
         });
