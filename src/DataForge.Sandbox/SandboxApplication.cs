@@ -14,7 +14,7 @@ public static class SandboxApplication
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddSingleton<SandboxRecorder>();
-        builder.Services.AddSingleton<SandboxFaults>();
+        builder.Services.AddSingleton<SandboxSwitches>();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -15,10 +15,10 @@ public static class SandboxControl
             token_requests = recorder.TokenRequests,
             api_requests = recorder.Arrivals,
         }));
-        control.MapPut("/faults", (SandboxFaults faults, int? tokenStatus, int? apiStatus) =>
+        control.MapPut("/switches", (SandboxSwitches switches, int? tokenStatus, int? apiStatus) =>
         {
-            faults.TokenEndpointStatus = tokenStatus;
-            faults.ApiStatus = apiStatus;
+            switches.TokenEndpointStatus = tokenStatus;
+            switches.ApiStatus = apiStatus;
             return Results.NoContent();
         });
     }

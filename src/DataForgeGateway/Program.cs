@@ -23,7 +23,10 @@ app.MapManagementEndpoints();        // management port: /health/live, /health/r
 app.UseGatewayProblemDetails();      // every error is problem+json with a stable type
 app.UseAuthentication();             // who is calling (401 for a missing or wrong key)
 app.UseAuthorization();              // may they (nothing is forwarded before this passes)
-app.MapDataForgeRoutes();            // forward: caller headers stripped, the gateway's token injected
+app.MapDataForgeRoutes(proxy =>      // forward: caller headers stripped, the gateway's token injected
+{
+    proxy.UseTokenReplay();          // DataForge said 401: renew the token once, replay the request once
+});
 
 return await app.RunGatewayAsync();  // a misconfiguration stops start-up with one line naming the key
 

@@ -15,10 +15,15 @@ public static class TokenEndpoint
     public static void MapAuth0TokenEndpoint(this IEndpointRouteBuilder app) => app.MapPost("/oauth/token", IssueAsync);
 
     private static async Task<IResult> IssueAsync(
-        HttpRequest request, TokenIssuer issuer, SandboxRecorder recorder, SandboxFaults faults, IOptionsMonitor<SandboxOptions> options)
+        HttpRequest request, TokenIssuer issuer, SandboxRecorder recorder, SandboxSwitches switches, IOptionsMonitor<SandboxOptions> options)
     {
         recorder.RecordTokenRequest();
-        if (faults.TokenEndpointStatus is { } status)
+        if (switches.TokenEndpointDelay is { } delay)
+        {
+            await Task.Delay(delay, request.HttpContext.RequestAborted);
+        }
+
+        if (switches.TokenEndpointStatus is { } status)
         {
             return Fault(status);
         }
@@ -44,7 +49,7 @@ public static class TokenEndpoint
             return Error(403, "unsupported_grant_type", $"Unsupported grant type: {form["grant_type"]}");
         }
 
-        if (form["client_id"] != settings.ClientId || !SecretMatches(form.GetValueOrDefault("client_secret"), settings.ClientSecret))
+        if (form["client_id"] != settings.ClientId || !SecretMatches(form.GetValueOrDefault("client_secret"), switches.ClientSecret ?? settings.ClientSecret))
         {
             return Error(401, "access_denied", "Unauthorized");
         }

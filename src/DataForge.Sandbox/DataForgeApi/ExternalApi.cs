@@ -26,7 +26,7 @@ public static class ExternalApi
         context.Request.Body.Position = 0;
         context.Items[BodyKey] = body;
 
-        var status = Authorize(context, services.GetRequiredService<TokenIssuer>(), services.GetRequiredService<SandboxFaults>());
+        var status = Authorize(context, services.GetRequiredService<TokenIssuer>(), services.GetRequiredService<SandboxSwitches>());
         var result = status == StatusCodes.Status200OK ? await next(invocation) : Reject(status);
         services.GetRequiredService<SandboxRecorder>().Record(new RecordedRequest(
             context.Request.Method,
@@ -41,7 +41,7 @@ public static class ExternalApi
 
     private const string BodyKey = "sandbox.body";
 
-    private static int Authorize(HttpContext context, TokenIssuer issuer, SandboxFaults faults)
+    private static int Authorize(HttpContext context, TokenIssuer issuer, SandboxSwitches switches)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal) || !issuer.IsValid(header["Bearer ".Length..].Trim()))
@@ -49,7 +49,7 @@ public static class ExternalApi
             return StatusCodes.Status401Unauthorized;
         }
 
-        return faults.ApiStatus ?? StatusCodes.Status200OK;
+        return switches.ApiStatus ?? StatusCodes.Status200OK;
     }
 
     private static IResult Reject(int status) => status switch

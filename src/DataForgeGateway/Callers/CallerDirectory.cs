@@ -1,35 +1,38 @@
 using System.Collections.Frozen;
 using System.Security.Claims;
-using Microsoft.Extensions.Options;
+using DataForgeGateway.Hosting;
 
 namespace DataForgeGateway.Callers;
 
 /// <summary>Finds the caller an API key belongs to. Rebuilt when the configured callers change, without a restart.</summary>
 internal sealed class CallerDirectory : IDisposable
 {
-    private readonly IDisposable? _subscription;
-    private volatile FrozenDictionary<KeyDigest, ClaimsPrincipal> _byDigest;
+    private readonly LiveOptions<CallersOptions> _options;
+    private volatile FrozenDictionary<KeyDigest, ClaimsPrincipal>? _byDigest;
 
-    public CallerDirectory(IOptionsMonitor<CallersOptions> options)
+    public CallerDirectory(LiveOptions<CallersOptions> options)
     {
-        _byDigest = Build(options.CurrentValue);
-        _subscription = options.OnChange(updated => _byDigest = Build(updated));
+        _options = options;
+        _options.Changed += Rebuild;
     }
 
     /// <summary>The caller whose key this is, or null. The principal is shared: never modify it.</summary>
     public ClaimsPrincipal? Find(ReadOnlySpan<char> apiKey) =>
-        apiKey.Length is > 0 and <= KeyDigest.MaxKeyLength && _byDigest.TryGetValue(KeyDigest.Compute(apiKey), out var caller)
+        apiKey.Length is > 0 and <= KeyDigest.MaxKeyLength
+        && (_byDigest ??= Build(_options.Current)).TryGetValue(KeyDigest.Compute(apiKey), out var caller)
             ? caller
             : null;
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose() => _options.Changed -= Rebuild;
+
+    private void Rebuild(CallersOptions options) => _byDigest = Build(options);
 
     private static FrozenDictionary<KeyDigest, ClaimsPrincipal> Build(CallersOptions options)
     {
         var byDigest = new Dictionary<KeyDigest, ClaimsPrincipal>();
         foreach (var (caller, settings) in options.Callers)
         {
-            var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, caller)], ApiKeyAuthenticationHandler.SchemeName));
+            var principal = new ClaimsPrincipal(new CallerIdentity(caller, settings));
             foreach (var key in settings.Keys)
             {
                 if (KeyDigest.TryParse(key.Sha256, out var digest))

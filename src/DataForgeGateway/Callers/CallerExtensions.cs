@@ -1,4 +1,6 @@
+using DataForgeGateway.Hosting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace DataForgeGateway.Callers;
@@ -10,6 +12,7 @@ public static class CallerExtensions
     {
         builder.Services.AddOptions<CallersOptions>().BindConfiguration(CallersOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<CallersOptions>, CallersOptions.Validator>();
+        builder.Services.AddLiveOptions();
         builder.Services.AddSingleton<CallerDirectory>();
 
         // Authentication brings data protection along; the gateway protects nothing with it (no cookies), so
@@ -20,7 +23,10 @@ public static class CallerExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(CallerPolicies.DataForgeCaller, policy => policy
                 .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
-                .RequireAuthenticatedUser());
+                .RequireAuthenticatedUser()
+                .AddRequirements(new DataForgeAccessRequirement()));
+        builder.Services.AddSingleton<IAuthorizationHandler, DataForgeAccessHandler>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenProblemResultHandler>();
         return builder;
     }
 }

@@ -12,10 +12,11 @@ public sealed partial class CallersOptions
     public Dictionary<string, CallerOptions> Callers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Every key must be a well-formed hash, and no hash may belong to two callers.</summary>
-    internal sealed partial class Validator : IValidateOptions<CallersOptions>
+    internal sealed partial class Validator(IConfiguration configuration) : IValidateOptions<CallersOptions>
     {
         public ValidateOptionsResult Validate(string? name, CallersOptions options)
         {
+            var environments = configuration.GetSection($"{SectionName}:Environments").GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
             var failures = new List<string>();
             if (options.Callers.Count == 0)
             {
@@ -34,6 +35,14 @@ public sealed partial class CallersOptions
                 if (settings.Keys.Count == 0)
                 {
                     failures.Add($"{key}:Keys must hold at least one key.");
+                }
+
+                for (var i = 0; i < settings.Environments.Count; i++)
+                {
+                    if (settings.Environments[i] != "*" && !environments.Contains(settings.Environments[i]))
+                    {
+                        failures.Add($"{key}:Environments:{i} names an environment that is not under {SectionName}:Environments.");
+                    }
                 }
 
                 for (var i = 0; i < settings.Keys.Count; i++)
@@ -63,6 +72,12 @@ public sealed class CallerOptions
 {
     /// <summary>The caller's API keys, stored only as hashes. Several keys let a caller rotate without downtime.</summary>
     public List<ApiKeyOptions> Keys { get; set; } = [];
+
+    /// <summary>
+    /// The environments the caller may use, by name; <c>*</c> for all. Empty: only the default environment
+    /// (<c>/external/...</c> and its named form).
+    /// </summary>
+    public List<string> Environments { get; set; } = [];
 }
 
 /// <summary>One API key, as its hash.</summary>

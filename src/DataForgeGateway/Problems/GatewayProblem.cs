@@ -15,6 +15,7 @@ public sealed record GatewayProblem(int Status, string Slug, string Title)
     public static readonly GatewayProblem MethodNotAllowed = new(405, "method-not-allowed", "The DataForge operation does not take this method");
     public static readonly GatewayProblem InternalError = new(500, "internal-error", "The gateway failed to handle the request");
     public static readonly GatewayProblem UpstreamUnavailable = new(502, "upstream-unavailable", "DataForge could not be reached");
+    public static readonly GatewayProblem UpstreamTokenRejected = new(502, "upstream-token-rejected", "DataForge refused the gateway's access token");
     public static readonly GatewayProblem TokenUnavailable = new(503, "token-unavailable", "No DataForge access token could be obtained");
     public static readonly GatewayProblem UpstreamTimeout = new(504, "upstream-timeout", "DataForge did not answer in time");
 

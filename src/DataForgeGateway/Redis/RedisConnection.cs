@@ -29,6 +29,11 @@ internal sealed class RedisConnection(IOptions<RedisOptions> options) : IAsyncDi
         // While Redis is down, fail at once rather than queue: the caller is served from the in-process cache.
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ClientName ??= "dataforge-gateway";
+        if (!options.ConnectionString.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            configuration.AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
+        }
+
         return await ConnectionMultiplexer.ConnectAsync(configuration);
     }
 }

@@ -16,6 +16,9 @@ public static class RedisExtensions
             .Validate(
                 options => !options.Enabled || TryParse(options.ConnectionString),
                 $"{RedisOptions.SectionName}:ConnectionString is not a valid StackExchange.Redis connection string.")
+            .Validate(
+                options => options.OperationTimeout > TimeSpan.Zero && options.OperationTimeout <= TimeSpan.FromSeconds(30),
+                $"{RedisOptions.SectionName}:OperationTimeout must be more than zero and at most 00:00:30.")
             .ValidateOnStart();
         builder.Services.AddSingleton<RedisConnection>();
         return builder;

@@ -1,74 +1,104 @@
 using DataForgeGateway.Callers;
-using Microsoft.Extensions.Options;
+using DataForgeGateway.Hosting;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 
 namespace DataForgeGateway.Routing;
 
 /// <summary>
 /// Turns <see cref="GatewayOptions"/> into YARP routes and clusters: the four DataForge operations, each with its
-/// exact method and path template, on one cluster per environment. Nothing else is routed.
+/// exact method and path template, under <c>/{environment}/external/...</c> for every environment and under
+/// <c>/external/...</c> for the default one; one cluster per environment. Nothing else is routed. A valid
+/// configuration change (a new environment, a moved BaseUrl) takes effect without a restart.
 /// </summary>
-internal sealed class DataForgeProxyConfigProvider(IOptions<GatewayOptions> options) : IProxyConfigProvider
+internal sealed class DataForgeProxyConfigProvider : IProxyConfigProvider, IDisposable
 {
-    private readonly Lazy<IProxyConfig> _config = new(() => TryBuild(options));
+    private readonly LiveOptions<GatewayOptions> _options;
+    private readonly Lock _gate = new();
+    private CancellationTokenSource _changed = new();
+    private volatile ProxyConfig? _config;
 
-    public IProxyConfig GetConfig() => _config.Value;
-
-    /// <summary>
-    /// YARP may ask before start-up validation has run. Invalid options give no routes here, and the validator
-    /// then stops start-up with its one line naming the key, rather than YARP with a stack trace.
-    /// </summary>
-    private static IProxyConfig TryBuild(IOptions<GatewayOptions> options)
+    public DataForgeProxyConfigProvider(LiveOptions<GatewayOptions> options)
     {
-        try
-        {
-            return Build(options.Value);
-        }
-        catch (OptionsValidationException)
-        {
-            return new StaticProxyConfig([], []);
-        }
+        _options = options;
+        _options.Changed += Update;
     }
 
-    internal static IProxyConfig Build(GatewayOptions options)
+    public IProxyConfig GetConfig() => _config ??= TryBuild(_changed.Token);
+
+    public void Dispose()
     {
-        var environment = options.DefaultEnvironment;
-        var clusterId = $"dataforge-{environment}";
-        var routes = DataForgeOperation.All.Select(operation => new RouteConfig
+        _options.Changed -= Update;
+        _changed.Dispose();
+    }
+
+    internal static ProxyConfig Build(GatewayOptions options, CancellationToken changed)
+    {
+        var routes = new List<RouteConfig>();
+        var clusters = new List<ClusterConfig>();
+        foreach (var (environment, settings) in options.Environments)
         {
-            RouteId = $"{environment}/{operation.Name}",
+            var clusterId = $"dataforge-{environment}";
+            clusters.Add(new ClusterConfig
+            {
+                ClusterId = clusterId,
+                Destinations = new Dictionary<string, DestinationConfig> { [environment] = new() { Address = settings.BaseUrl } },
+            });
+            routes.AddRange(DataForgeOperation.All.Select(operation => Route(environment, operation, clusterId, $"/{environment}")));
+            if (string.Equals(environment, options.DefaultEnvironment, StringComparison.OrdinalIgnoreCase))
+            {
+                routes.AddRange(DataForgeOperation.All.Select(operation => Route(environment, operation, clusterId, prefix: "")));
+            }
+        }
+
+        return new ProxyConfig(routes, clusters, new CancellationChangeToken(changed));
+    }
+
+    private static RouteConfig Route(string environment, DataForgeOperation operation, string clusterId, string prefix)
+    {
+        var route = new RouteConfig
+        {
+            RouteId = $"{(prefix.Length == 0 ? "default" : environment)}/{operation.Name}",
             ClusterId = clusterId,
             AuthorizationPolicy = CallerPolicies.DataForgeCaller,
-            Match = new RouteMatch { Path = operation.PathTemplate, Methods = [operation.Method] },
+            Match = new RouteMatch { Path = prefix + operation.PathTemplate, Methods = [operation.Method] },
             Metadata = new Dictionary<string, string>
             {
                 [RouteMetadata.Environment] = environment,
                 [RouteMetadata.Operation] = operation.Name,
             },
-        }).ToList();
-
-        var clusters = new List<ClusterConfig>
-        {
-            new()
-            {
-                ClusterId = clusterId,
-                Destinations = new Dictionary<string, DestinationConfig>
-                {
-                    [environment] = new() { Address = options.Environments[environment].BaseUrl },
-                },
-            },
         };
-
-        return new StaticProxyConfig(routes, clusters);
+        return prefix.Length == 0 ? route : route.WithTransformPathRemovePrefix(prefix);
     }
 
-    private sealed class StaticProxyConfig(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters) : IProxyConfig
+    private ProxyConfig TryBuild(CancellationToken changed)
     {
-        public IReadOnlyList<RouteConfig> Routes { get; } = routes;
-
-        public IReadOnlyList<ClusterConfig> Clusters { get; } = clusters;
-
-        public IChangeToken ChangeToken { get; } = new CancellationChangeToken(CancellationToken.None);
+        // YARP may ask before start-up validation has run. Invalid options give no routes here, and the validator
+        // then stops start-up with its one line naming the key, rather than YARP with a stack trace.
+        try
+        {
+            return Build(_options.Current, changed);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            return new ProxyConfig([], [], new CancellationChangeToken(changed));
+        }
     }
+
+    private void Update(GatewayOptions options)
+    {
+        CancellationTokenSource previous;
+        lock (_gate)
+        {
+            previous = _changed;
+            _changed = new CancellationTokenSource();
+            _config = Build(options, _changed.Token);
+        }
+
+        previous.Cancel();
+        previous.Dispose();
+    }
+
+    internal sealed record ProxyConfig(IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters, IChangeToken ChangeToken) : IProxyConfig;
 }

@@ -40,9 +40,9 @@ public sealed partial class GatewayOptions
             foreach (var (environment, settings) in options.Environments)
             {
                 var key = $"{Prefix}Environments:{environment}";
-                if (!EnvironmentName().IsMatch(environment))
+                if (!EnvironmentName().IsMatch(environment) || ReservedNames.Contains(environment))
                 {
-                    failures.Add($"{key} is not a valid environment name: use lower-case letters, digits and dashes.");
+                    failures.Add($"{key} is not a valid environment name: use lower-case letters, digits and dashes, and not 'external' or 'health'.");
                 }
 
                 if (!IsHttpUrl(settings.BaseUrl))
@@ -55,6 +55,9 @@ public sealed partial class GatewayOptions
 
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
+
+        /// <summary>Names that would make <c>/{environment}/...</c> clash with another path.</summary>
+        private static readonly HashSet<string> ReservedNames = new(StringComparer.OrdinalIgnoreCase) { "external", "health", "oauth" };
 
         internal static bool IsHttpUrl(string? value) =>
             Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);

@@ -1,3 +1,4 @@
+using DataForgeGateway.Hosting;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 
@@ -10,15 +11,23 @@ public static class RoutingExtensions
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptions.Validator>();
+        builder.Services.AddLiveOptions();
         builder.Services.AddSingleton<IProxyConfigProvider, DataForgeProxyConfigProvider>();
         builder.Services.AddReverseProxy().AddTransforms<RequestHygieneTransformProvider>();
         return builder;
     }
 
-    /// <summary>Forwards the four operations; every other path or method is left to the 404/405 problem responses.</summary>
-    public static IEndpointRouteBuilder MapDataForgeRoutes(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// Forwards the four operations through <paramref name="proxy"/>'s steps; every other path or method is left
+    /// to the 404/405 problem responses.
+    /// </summary>
+    public static IEndpointRouteBuilder MapDataForgeRoutes(this IEndpointRouteBuilder app, Action<IReverseProxyApplicationBuilder> proxy)
     {
-        app.MapReverseProxy();
+        app.MapReverseProxy(pipeline =>
+        {
+            proxy(pipeline);
+            pipeline.UseLoadBalancing();
+        });
         return app;
     }
 }

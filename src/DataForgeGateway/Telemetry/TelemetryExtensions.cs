@@ -1,3 +1,4 @@
+using DataForgeGateway.Tokens;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -27,11 +28,11 @@ public static class TelemetryExtensions
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Yarp.ReverseProxy"))
+                .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Yarp.ReverseProxy", TokenMetrics.MeterName))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
                 .AddHttpClientInstrumentation()
-                .AddSource("Yarp.ReverseProxy"));
+                .AddSource("Yarp.ReverseProxy", TokenMetrics.MeterName));
 
         if (otlp)
         {

@@ -1,60 +1,111 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using DataForgeGateway.Hosting;
 using DataForgeGateway.Routing;
-using Microsoft.Extensions.Options;
 
 namespace DataForgeGateway.Tokens;
 
 /// <summary>
-/// The token for an environment: from the in-process copy when it is usable (no I/O, no allocation), else from
-/// the shared store, else from Auth0. Within a replica one request fetches while the others wait for its result.
+/// The token for an environment. A request is served from the in-process copy while it is usable (no I/O, no
+/// allocation). Otherwise one request per replica looks in Redis, then takes the Redis lock and asks Auth0 while
+/// every other request and replica waits for its answer. A background refresh renews the token before any
+/// request needs it; failures back off with jitter so Auth0 is never hammered.
 /// </summary>
 internal sealed partial class AccessTokenProvider(
-    IOptionsMonitor<GatewayOptions> gateway,
-    IOptionsMonitor<TokenOptions> tokenOptions,
+    LiveOptions<GatewayOptions> gateway,
+    LiveOptions<TokenOptions> tokenOptions,
     ISharedTokenStore shared,
     Auth0TokenClient auth0,
+    TokenMetrics metrics,
     TimeProvider clock,
     ILogger<AccessTokenProvider> logger)
 {
-    private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TokenSlot> _slots = new(StringComparer.Ordinal);
 
-    public ValueTask<AccessToken> GetAsync(string environment, CancellationToken cancellationToken)
+    /// <summary>Why a token is being renewed.</summary>
+    internal enum Trigger
     {
-        var slot = _slots.GetOrAdd(environment, static _ => new Slot());
-        var token = slot.Current;
-        return token is not null && token.IsUsableAt(clock.GetUtcNow())
-            ? ValueTask.FromResult(token)
-            : new ValueTask<AccessToken>(RefreshAsync(environment, slot, cancellationToken));
+        /// <summary>No usable token: a request is waiting.</summary>
+        Expired,
+
+        /// <summary>DataForge refused the token a request carried.</summary>
+        Rejected,
+
+        /// <summary>The background refresh, before the token is needed.</summary>
+        Background,
     }
 
-    private async Task<AccessToken> RefreshAsync(string environment, Slot slot, CancellationToken cancellationToken)
+    /// <summary>The token to send now. Completes synchronously whenever the in-process copy is usable.</summary>
+    public ValueTask<AccessToken> GetAsync(string environment, CancellationToken cancellationToken)
+    {
+        var slot = SlotFor(environment);
+        var token = slot.Current;
+        if (token is not null && token.IsUsableAt(clock.GetUtcNow()))
+        {
+            metrics.CacheHit(environment, TokenSource.Memory);
+            return ValueTask.FromResult(token);
+        }
+
+        return new ValueTask<AccessToken>(AcquireAsync(environment, slot, Trigger.Expired, rejected: null, cancellationToken));
+    }
+
+    /// <summary>
+    /// DataForge refused <paramref name="rejected"/>: drop it if it is still the current token and get another.
+    /// A burst of refusals of one token causes one renewal.
+    /// </summary>
+    public Task<AccessToken> RenewAsync(string environment, AccessToken rejected, CancellationToken cancellationToken) =>
+        AcquireAsync(environment, SlotFor(environment), Trigger.Rejected, rejected, cancellationToken);
+
+    /// <summary>The background refresh: renews the token once it is past its refresh point.</summary>
+    public Task<AccessToken> RefreshAsync(string environment, CancellationToken cancellationToken) =>
+        AcquireAsync(environment, SlotFor(environment), Trigger.Background, rejected: null, cancellationToken);
+
+    /// <summary>When the background refresh should next look at this environment.</summary>
+    public DateTimeOffset NextRefreshAt(string environment)
+    {
+        var slot = SlotFor(environment);
+        return slot.Current is null || slot.Failures > 0 ? slot.NextAttemptAt : slot.RefreshAt;
+    }
+
+    /// <summary>The replica's current token for an environment, usable or not, without fetching one.</summary>
+    public AccessToken? Peek(string environment) => _slots.TryGetValue(environment, out var slot) ? slot.Current : null;
+
+    private TokenSlot SlotFor(string environment) => _slots.GetOrAdd(environment, static (name, metrics) =>
+    {
+        var slot = new TokenSlot();
+        metrics.Track(name, () => slot.Current?.ExpiresAt);
+        return slot;
+    }, metrics);
+
+    private async Task<AccessToken> AcquireAsync(string environment, TokenSlot slot, Trigger trigger, AccessToken? rejected, CancellationToken cancellationToken)
     {
         await slot.Gate.WaitAsync(cancellationToken);
         try
         {
-            // Whoever held the gate before us may have fetched it already.
-            if (slot.Current is { } current && current.IsUsableAt(clock.GetUtcNow()))
+            // Whoever held the gate before us may have done the work already.
+            var current = slot.Current;
+            if (current is not null && !NeedsRenewal(slot, current, trigger, rejected))
             {
                 return current;
             }
 
-            var settings = gateway.CurrentValue.Environments[environment].Auth0;
-            var margin = tokenOptions.CurrentValue.ExpirySafetyMargin;
-            var key = TokenCacheKey.For(settings);
-            var token = await shared.GetAsync(key, margin, cancellationToken);
-            if (token is not null && token.IsUsableAt(clock.GetUtcNow()))
+            var now = clock.GetUtcNow();
+            if (trigger == Trigger.Rejected && current is not null && now - slot.AdoptedAt < tokenOptions.Current.RetryMaxDelay && slot.RenewedForRejection)
             {
-                Log.TokenFromSharedCache(logger, environment, token.ExpiresAt);
-            }
-            else
-            {
-                token = await auth0.RequestAsync(environment, settings, margin, cancellationToken);
-                Log.TokenFromAuth0(logger, environment, token.ExpiresAt);
-                await shared.SetAsync(key, token, cancellationToken);
+                // DataForge refuses even fresh tokens (misconfigured audience, say): renewing again would only
+                // spend Auth0's quota. The caller gets 502 until a renewal is due once more.
+                return current;
             }
 
-            slot.Current = token;
-            return token;
+            if (now < slot.NextAttemptAt && slot.LastFailure is { } failure)
+            {
+                // Backing off: a burst of requests during an outage does not become a burst at Auth0.
+                return current is not null && current.IsUsableAt(now) && trigger != Trigger.Rejected
+                    ? current
+                    : throw failure.WithRetryAfter(slot.NextAttemptAt - now);
+            }
+
+            return await RenewAsync(environment, slot, current, trigger, rejected, cancellationToken);
         }
         finally
         {
@@ -62,7 +113,144 @@ internal sealed partial class AccessTokenProvider(
         }
     }
 
-    private sealed class Slot
+    private bool NeedsRenewal(TokenSlot slot, AccessToken current, Trigger trigger, AccessToken? rejected)
+    {
+        var now = clock.GetUtcNow();
+        return trigger switch
+        {
+            Trigger.Rejected => ReferenceEquals(current, rejected) || current.Value == rejected?.Value || !current.IsUsableAt(now),
+            Trigger.Background => now >= slot.RefreshAt || !current.IsUsableAt(now),
+            _ => !current.IsUsableAt(now),
+        };
+    }
+
+    private async Task<AccessToken> RenewAsync(
+        string environment, TokenSlot slot, AccessToken? current, Trigger trigger, AccessToken? rejected, CancellationToken cancellationToken)
+    {
+        var settings = gateway.Current.Environments[environment].Auth0;
+        var options = tokenOptions.Current;
+        var scope = new TokenScope(environment, TokenCacheKey.For(settings), TokenProtector.KeyFor(settings, options.EncryptionKey), options.ExpirySafetyMargin);
+
+        // A token is worth taking from another replica if it is usable, not the one DataForge refused, and,
+        // for a background refresh, newer than ours.
+        bool Acceptable(AccessToken candidate) =>
+            candidate.IsUsableAt(clock.GetUtcNow())
+            && candidate.Value != rejected?.Value
+            && (trigger != Trigger.Background || current is null || candidate.ExpiresAt > current.ExpiresAt);
+
+        if (await shared.GetAsync(scope, cancellationToken) is { } stored && Acceptable(stored))
+        {
+            return Adopt(environment, slot, stored, TokenSource.Redis, trigger);
+        }
+
+        await using (var lease = await shared.TryLockAsync(scope, cancellationToken))
+        {
+            if (lease is { Acquired: false })
+            {
+                // Another replica is asking Auth0: take its token. If it crashed, its lock expires and we ask.
+                if (await shared.WaitForTokenAsync(scope, Acceptable, options.LockTimeout, cancellationToken) is { } fetched)
+                {
+                    return Adopt(environment, slot, fetched, TokenSource.Redis, trigger);
+                }
+            }
+            else if (lease is { Acquired: true } && await shared.GetAsync(scope, cancellationToken) is { } storedMeanwhile && Acceptable(storedMeanwhile))
+            {
+                return Adopt(environment, slot, storedMeanwhile, TokenSource.Redis, trigger);
+            }
+
+            var token = await FetchAsync(environment, slot, settings, scope, current, trigger, cancellationToken);
+            await shared.SetAsync(scope, token, cancellationToken);
+            return Adopt(environment, slot, token, TokenSource.Auth0, trigger);
+        }
+    }
+
+    private async Task<AccessToken> FetchAsync(
+        string environment, TokenSlot slot, Auth0Options settings, TokenScope scope, AccessToken? current, Trigger trigger, CancellationToken cancellationToken)
+    {
+        using var activity = TokenMetrics.ActivitySource.StartActivity("auth0 token request", ActivityKind.Client);
+        activity?.SetTag("dataforge.environment", environment);
+        activity?.SetTag("dataforge.token.trigger", TriggerName(trigger));
+        try
+        {
+            // A request's cancellation must not waste a fetch every waiting request needs.
+            var token = await auth0.RequestAsync(environment, settings, scope.SafetyMargin, trigger == Trigger.Background ? cancellationToken : CancellationToken.None);
+            metrics.TokenRequested(environment, "success");
+            activity?.SetTag("dataforge.token.outcome", "success");
+            return token;
+        }
+        catch (TokenRequestException e)
+        {
+            var outcome = e.Failure.ToString().ToLowerInvariant();
+            metrics.TokenRequested(environment, outcome);
+            activity?.SetTag("dataforge.token.outcome", outcome);
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            var delay = Backoff(++slot.Failures, e.RetryAfter);
+            slot.NextAttemptAt = clock.GetUtcNow() + delay;
+            slot.LastFailure = e;
+            Log.TokenUnavailable(logger, environment, e.Failure, slot.Failures, delay);
+
+            // Keep serving the cached token while it may still be sent.
+            if (current is not null && current.IsUsableAt(clock.GetUtcNow()) && trigger == Trigger.Background)
+            {
+                return current;
+            }
+
+            throw e.WithRetryAfter(delay);
+        }
+    }
+
+    private AccessToken Adopt(string environment, TokenSlot slot, AccessToken token, TokenSource source, Trigger trigger)
+    {
+        if (ReferenceEquals(slot.Current, token))
+        {
+            return token;
+        }
+
+        var options = tokenOptions.Current;
+        var lifetime = token.ExpiresAt - token.IssuedAt;
+        var share = options.RefreshAfter + (((Random.Shared.NextDouble() * 2) - 1) * options.RefreshJitter);
+        slot.RefreshAt = token.IssuedAt + (lifetime * share);
+        slot.Failures = 0;
+        slot.LastFailure = null;
+        slot.NextAttemptAt = DateTimeOffset.MinValue;
+        slot.AdoptedAt = clock.GetUtcNow();
+        slot.RenewedForRejection = trigger == Trigger.Rejected;
+        var replaced = slot.Current is not null;
+        slot.Current = token;
+        if (source == TokenSource.Redis)
+        {
+            metrics.CacheHit(environment, TokenSource.Redis);
+        }
+
+        if (replaced)
+        {
+            metrics.Refreshed(environment, TriggerName(trigger));
+        }
+
+        Log.TokenAdopted(logger, environment, source, token.ExpiresAt, slot.RefreshAt);
+        return token;
+    }
+
+    private TimeSpan Backoff(int failures, TimeSpan? retryAfter)
+    {
+        var options = tokenOptions.Current;
+        var exponential = options.RetryInitialDelay * Math.Pow(2, Math.Min(failures - 1, 30));
+        var capped = exponential < options.RetryMaxDelay ? exponential : options.RetryMaxDelay;
+
+        // Equal jitter: at least half the delay, so replicas that failed together do not retry together.
+        var delay = (capped / 2) + (capped / 2 * Random.Shared.NextDouble());
+        return retryAfter is { } asked && asked > delay ? asked : delay;
+    }
+
+    private static string TriggerName(Trigger trigger) => trigger switch
+    {
+        Trigger.Rejected => "rejected",
+        Trigger.Background => "background",
+        _ => "expired",
+    };
+
+    /// <summary>One environment's token on this replica.</summary>
+    private sealed class TokenSlot
     {
         private volatile AccessToken? _current;
 
@@ -73,14 +261,27 @@ internal sealed partial class AccessTokenProvider(
         }
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public DateTimeOffset RefreshAt { get; set; }
+
+        public int Failures { get; set; }
+
+        public DateTimeOffset AdoptedAt { get; set; }
+
+        /// <summary>The current token replaced one that DataForge refused.</summary>
+        public bool RenewedForRejection { get; set; }
+
+        public DateTimeOffset NextAttemptAt { get; set; } = DateTimeOffset.MinValue;
+
+        public TokenRequestException? LastFailure { get; set; }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Got a token for environment {Environment} from Auth0, expiring {ExpiresAt:O}")]
-        public static partial void TokenFromAuth0(ILogger logger, string environment, DateTimeOffset expiresAt);
+        [LoggerMessage(1, LogLevel.Information, "Token for environment {Environment} from {Source}, expiring {ExpiresAt:O}, refresh due {RefreshAt:O}")]
+        public static partial void TokenAdopted(ILogger logger, string environment, TokenSource source, DateTimeOffset expiresAt, DateTimeOffset refreshAt);
 
-        [LoggerMessage(2, LogLevel.Information, "Got a token for environment {Environment} from the shared cache, expiring {ExpiresAt:O}")]
-        public static partial void TokenFromSharedCache(ILogger logger, string environment, DateTimeOffset expiresAt);
+        [LoggerMessage(2, LogLevel.Warning, "No token for environment {Environment} ({Failure}, failure {Failures} in a row); next attempt in {Delay}")]
+        public static partial void TokenUnavailable(ILogger logger, string environment, TokenFailure failure, int failures, TimeSpan delay);
     }
 }

@@ -20,6 +20,18 @@ public sealed partial class Auth0Options
     /// <summary>The API identifier the token is for, for example <c>https://stage.api.dataforgedev.com</c>.</summary>
     public string Audience { get; set; } = "";
 
+    /// <summary>Optional <c>scope</c> parameter (space-separated), for token endpoints that want one.</summary>
+    public string Scope { get; set; } = "";
+
+    /// <summary>Further token request parameters (for example <c>organization</c> or <c>resource</c>), sent as given.</summary>
+    public Dictionary<string, string> ExtraParameters { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How the request body is encoded: <c>Json</c> (Auth0's own form, the default) or <c>Form</c> (RFC 6749).</summary>
+    public TokenRequestFormat RequestFormat { get; set; } = TokenRequestFormat.Json;
+
+    /// <summary>How the client authenticates: <c>Body</c> (client_secret in the body, Auth0's default) or <c>Basic</c> (HTTP Basic).</summary>
+    public ClientAuthentication ClientAuthentication { get; set; } = ClientAuthentication.Body;
+
     /// <summary>The URL tokens are requested from.</summary>
     public Uri ResolveTokenUrl() =>
         !string.IsNullOrWhiteSpace(TokenUrl) ? new Uri(TokenUrl) : new Uri($"https://{Domain}/oauth/token");
@@ -42,6 +54,11 @@ public sealed partial class Auth0Options
             failures.Add($"{key}:Domain must be a host name such as dataforgedev.us.auth0.com, without scheme or path.");
         }
 
+        foreach (var parameter in ExtraParameters.Keys.Where(p => ReservedParameters.Contains(p)))
+        {
+            failures.Add($"{key}:ExtraParameters:{parameter} is set by the gateway itself; use the setting of that name instead.");
+        }
+
         Require(ClientId, $"{key}:ClientId", failures);
         Require(ClientSecret, $"{key}:ClientSecret", failures);
         Require(Audience, $"{key}:Audience", failures);
@@ -55,6 +72,31 @@ public sealed partial class Auth0Options
         }
     }
 
+    private static readonly HashSet<string> ReservedParameters = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "grant_type", "client_id", "client_secret", "audience", "scope",
+    };
+
     [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")]
     private static partial Regex HostName();
+}
+
+/// <summary>How a token request's body is encoded.</summary>
+public enum TokenRequestFormat
+{
+    /// <summary><c>application/json</c>, as Auth0 documents and the vendor's example sends.</summary>
+    Json,
+
+    /// <summary><c>application/x-www-form-urlencoded</c>, as RFC 6749 specifies.</summary>
+    Form,
+}
+
+/// <summary>How the client proves who it is to the token endpoint.</summary>
+public enum ClientAuthentication
+{
+    /// <summary><c>client_id</c> and <c>client_secret</c> in the body (<c>client_secret_post</c>).</summary>
+    Body,
+
+    /// <summary>HTTP Basic with the URL-encoded id and secret (<c>client_secret_basic</c>).</summary>
+    Basic,
 }

@@ -16,14 +16,7 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
 
     public async Task<AccessToken> RequestAsync(string environment, Auth0Options auth0, TimeSpan safetyMargin, CancellationToken cancellationToken)
     {
-        var body = new Dictionary<string, string>
-        {
-            ["client_id"] = auth0.ClientId,
-            ["client_secret"] = auth0.ClientSecret,
-            ["audience"] = auth0.Audience,
-            ["grant_type"] = "client_credentials",
-        };
-        using var request = new HttpRequestMessage(HttpMethod.Post, auth0.ResolveTokenUrl()) { Content = JsonContent.Create(body) };
+        using var request = BuildRequest(auth0);
         var sentAt = clock.GetUtcNow();
         HttpResponseMessage response;
         try
@@ -48,6 +41,43 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
 
             return await ParseAsync(environment, response, sentAt, safetyMargin, cancellationToken);
         }
+    }
+
+    /// <summary>The client-credentials request, in the body format and client authentication the settings ask for.</summary>
+    internal static HttpRequestMessage BuildRequest(Auth0Options auth0)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["grant_type"] = "client_credentials" };
+        if (auth0.ClientAuthentication == ClientAuthentication.Body)
+        {
+            parameters["client_id"] = auth0.ClientId;
+            parameters["client_secret"] = auth0.ClientSecret;
+        }
+
+        parameters["audience"] = auth0.Audience;
+        if (!string.IsNullOrWhiteSpace(auth0.Scope))
+        {
+            parameters["scope"] = auth0.Scope;
+        }
+
+        foreach (var (name, value) in auth0.ExtraParameters)
+        {
+            parameters[name] = value;
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, auth0.ResolveTokenUrl())
+        {
+            Content = auth0.RequestFormat == TokenRequestFormat.Form ? new FormUrlEncodedContent(parameters) : JsonContent.Create(parameters),
+        };
+        if (auth0.ClientAuthentication == ClientAuthentication.Basic)
+        {
+            // RFC 6749 2.3.1: both parts form-encoded before the Base64.
+            var credentials = $"{Uri.EscapeDataString(auth0.ClientId)}:{Uri.EscapeDataString(auth0.ClientSecret)}";
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(credentials)));
+        }
+
+        request.Headers.Accept.ParseAdd("application/json");
+        return request;
     }
 
     private async Task<TokenRequestException> RefusedAsync(string environment, HttpResponseMessage response, CancellationToken cancellationToken)

@@ -1,5 +1,5 @@
 using DataForgeGateway.Problems;
-using Microsoft.Extensions.Options;
+using DataForgeGateway.Hosting;
 using Yarp.ReverseProxy.Transforms;
 
 namespace DataForgeGateway.Tokens;
@@ -8,7 +8,7 @@ namespace DataForgeGateway.Tokens;
 /// Sets <c>Authorization: Bearer &lt;token&gt;</c> on the request to DataForge. Without a token the request is not
 /// forwarded: the caller gets 503 with <c>Retry-After</c>, since the failure is not theirs.
 /// </summary>
-internal sealed class BearerTokenTransform(string environment, AccessTokenProvider tokens, IOptionsMonitor<TokenOptions> options) : RequestTransform
+internal sealed class BearerTokenTransform(string environment, AccessTokenProvider tokens, LiveOptions<TokenOptions> options) : RequestTransform
 {
     public override async ValueTask ApplyAsync(RequestTransformContext context)
     {
@@ -22,8 +22,13 @@ internal sealed class BearerTokenTransform(string environment, AccessTokenProvid
             await context.HttpContext.WriteProblemAsync(
                 GatewayProblem.TokenUnavailable,
                 $"The gateway could not get an access token for environment '{environment}'. Retry later.",
-                e.RetryAfter ?? options.CurrentValue.RetryAfterWhenUnavailable);
+                e.RetryAfter ?? options.Current.RetryAfterWhenUnavailable);
             return;
+        }
+
+        if (context.HttpContext.Features.Get<TokenAttempt>() is { } attempt)
+        {
+            attempt.Sent = token;
         }
 
         var headers = context.ProxyRequest.Headers;
@@ -32,9 +37,29 @@ internal sealed class BearerTokenTransform(string environment, AccessTokenProvid
     }
 }
 
-/// <summary>Adds <see cref="BearerTokenTransform"/> to every route that belongs to a DataForge environment.</summary>
-internal sealed class BearerTokenTransformProvider(AccessTokenProvider tokens, IOptionsMonitor<TokenOptions> options) : Yarp.ReverseProxy.Transforms.Builder.ITransformProvider
+/// <summary>
+/// Holds back DataForge's 401 (it says the gateway's token is bad, not the caller's key) so that
+/// <see cref="TokenReplayMiddleware"/> can renew the token and replay the request.
+/// </summary>
+internal sealed class RejectedTokenTransform : ResponseTransform
 {
+    public override ValueTask ApplyAsync(ResponseTransformContext context)
+    {
+        if (context.ProxyResponse?.StatusCode == System.Net.HttpStatusCode.Unauthorized && context.HttpContext.Features.Get<TokenAttempt>() is { } attempt)
+        {
+            attempt.Rejected = true;
+            context.SuppressResponseBody = true;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Adds the token transforms to every route that belongs to a DataForge environment.</summary>
+internal sealed class BearerTokenTransformProvider(AccessTokenProvider tokens, LiveOptions<TokenOptions> options) : Yarp.ReverseProxy.Transforms.Builder.ITransformProvider
+{
+    private static readonly RejectedTokenTransform Rejected = new();
+
     public void ValidateRoute(Yarp.ReverseProxy.Transforms.Builder.TransformRouteValidationContext context)
     {
     }
@@ -48,6 +73,7 @@ internal sealed class BearerTokenTransformProvider(AccessTokenProvider tokens, I
         if (Routing.RouteMetadata.EnvironmentOf(context.Route) is { } environment)
         {
             context.RequestTransforms.Add(new BearerTokenTransform(environment, tokens, options));
+            context.ResponseTransforms.Add(Rejected);
         }
     }
 }

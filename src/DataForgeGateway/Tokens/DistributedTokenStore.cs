@@ -1,50 +1,121 @@
 using System.Buffers.Binary;
 using System.Text;
+using DataForgeGateway.Redis;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace DataForgeGateway.Tokens;
 
 /// <summary>
-/// Keeps tokens in an <see cref="IDistributedCache"/> (Redis) so every replica reuses one token. A Redis that is
-/// down or slow costs a logged warning and a miss, never a failed request.
+/// Tokens in Redis: the value through <see cref="IDistributedCache"/>, encrypted; a <c>SET NX PX</c> lock so one
+/// replica fetches; a pub/sub message so the others read its token at once. Redis down or slow costs a logged
+/// warning and the per-replica fallback, never a failed request.
 /// </summary>
-internal sealed partial class DistributedTokenStore(IDistributedCache cache, TimeProvider clock, ILogger<DistributedTokenStore> logger) : ISharedTokenStore
+internal sealed partial class DistributedTokenStore(
+    IDistributedCache cache,
+    RedisConnection redis,
+    IOptions<RedisOptions> redisOptions,
+    Hosting.LiveOptions<TokenOptions> tokenOptions,
+    TimeProvider clock,
+    ILogger<DistributedTokenStore> logger) : ISharedTokenStore
 {
     private const byte Format = 1;
     private const int HeaderLength = 1 + 8 + 8;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    public async Task<AccessToken?> GetAsync(string key, TimeSpan safetyMargin, CancellationToken cancellationToken)
+    // Compare-and-delete: a holder whose lock expired must not release the next holder's.
+    private const string ReleaseScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+    public async Task<AccessToken?> GetAsync(TokenScope scope, CancellationToken cancellationToken)
     {
         byte[]? stored;
         try
         {
-            stored = await cache.GetAsync(key, cancellationToken);
+            stored = await cache.GetAsync(scope.CacheKey, cancellationToken);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (IsRedisFailure(e))
         {
             Log.SharedCacheUnavailable(logger, "read", e.GetType().Name);
             return null;
         }
 
-        return stored is null ? null : Decode(stored, safetyMargin);
+        var plaintext = stored is null ? null : TokenProtector.Unprotect(stored, scope.EncryptionKey, scope.CacheKey);
+        return plaintext is null ? null : Decode(plaintext, scope.SafetyMargin);
     }
 
-    public async Task SetAsync(string key, AccessToken token, CancellationToken cancellationToken)
+    public async Task SetAsync(TokenScope scope, AccessToken token, CancellationToken cancellationToken)
     {
-        var entry = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = token.ExpiresAt - clock.GetUtcNow() };
-        if (entry.AbsoluteExpirationRelativeToNow <= TimeSpan.Zero)
+        var lifetime = token.ExpiresAt - clock.GetUtcNow();
+        if (lifetime <= TimeSpan.Zero)
         {
             return;
         }
 
         try
         {
-            await cache.SetAsync(key, Encode(token), entry, cancellationToken);
+            var value = TokenProtector.Protect(Encode(token), scope.EncryptionKey, scope.CacheKey);
+            await cache.SetAsync(scope.CacheKey, value, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = lifetime }, cancellationToken);
+            var connection = await redis.GetAsync();
+            await connection.GetSubscriber().PublishAsync(Channel(scope), "stored");
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (IsRedisFailure(e))
         {
             Log.SharedCacheUnavailable(logger, "write", e.GetType().Name);
+        }
+    }
+
+    public async Task<TokenLease?> TryLockAsync(TokenScope scope, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = (await redis.GetAsync()).GetDatabase();
+            var lockKey = new RedisKey(LockKey(scope));
+            var owner = Guid.NewGuid().ToString("N");
+            var acquired = await database.StringSetAsync(lockKey, owner, tokenOptions.Current.LockTimeout, When.NotExists);
+            return new TokenLease(acquired, acquired ? () => ReleaseAsync(database, lockKey, owner) : null);
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Log.SharedCacheUnavailable(logger, "lock", e.GetType().Name);
+            return null;
+        }
+    }
+
+    public async Task<AccessToken?> WaitForTokenAsync(TokenScope scope, Func<AccessToken, bool> accept, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ChannelMessageQueue? messages = null;
+        try
+        {
+            var stored = new SemaphoreSlim(0);
+            messages = await (await redis.GetAsync()).GetSubscriber().SubscribeAsync(Channel(scope));
+            messages.OnMessage(_ => stored.Release());
+            var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+            while (TimeProvider.System.GetTimestamp() < deadline)
+            {
+                // Read after subscribing: a token stored in between is not missed.
+                if (await GetAsync(scope, cancellationToken) is { } token && accept(token))
+                {
+                    return token;
+                }
+
+                // The message wakes us at once; the poll covers a message lost to a reconnect.
+                await stored.WaitAsync(PollInterval, cancellationToken);
+            }
+
+            return null;
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Log.SharedCacheUnavailable(logger, "wait", e.GetType().Name);
+            return null;
+        }
+        finally
+        {
+            if (messages is not null)
+            {
+                await messages.UnsubscribeAsync();
+            }
         }
     }
 
@@ -80,9 +151,28 @@ internal sealed partial class DistributedTokenStore(IDistributedCache cache, Tim
         }
     }
 
+    private async Task ReleaseAsync(IDatabase database, RedisKey lockKey, string owner)
+    {
+        try
+        {
+            await database.ScriptEvaluateAsync(ReleaseScript, [lockKey], [owner]);
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            // The lock expires by itself.
+            Log.SharedCacheUnavailable(logger, "unlock", e.GetType().Name);
+        }
+    }
+
+    private string LockKey(TokenScope scope) => $"{redisOptions.Value.InstanceName}{scope.CacheKey}:lock";
+
+    private RedisChannel Channel(TokenScope scope) => RedisChannel.Literal($"{redisOptions.Value.InstanceName}{scope.CacheKey}:stored");
+
+    private static bool IsRedisFailure(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;
+
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Shared token cache {Operation} failed ({Error}); using the in-process cache")]
+        [LoggerMessage(1, LogLevel.Warning, "Redis token {Operation} failed ({Error}); this replica goes on with its own cache")]
         public static partial void SharedCacheUnavailable(ILogger logger, string operation, string error);
     }
 }

@@ -1,19 +1,53 @@
 namespace DataForgeGateway.Tokens;
 
-/// <summary>The token layer every replica shares (Redis), behind the in-process one.</summary>
+/// <summary>What one environment's token is stored and locked under, and how it is protected.</summary>
+internal sealed record TokenScope(string Environment, string CacheKey, byte[] EncryptionKey, TimeSpan SafetyMargin);
+
+/// <summary>
+/// The token layer every replica shares (Redis), behind the in-process one, with a lock so that only one replica
+/// asks Auth0. Every method treats a store that is down or slow as absent: it never fails a request.
+/// </summary>
 internal interface ISharedTokenStore
 {
     /// <summary>The stored token, or null when there is none, it cannot be read, or the store is down.</summary>
-    Task<AccessToken?> GetAsync(string key, TimeSpan safetyMargin, CancellationToken cancellationToken);
+    Task<AccessToken?> GetAsync(TokenScope scope, CancellationToken cancellationToken);
 
-    /// <summary>Stores the token until it expires; a store that is down is logged and skipped.</summary>
-    Task SetAsync(string key, AccessToken token, CancellationToken cancellationToken);
+    /// <summary>Stores the token until it expires and tells waiting replicas.</summary>
+    Task SetAsync(TokenScope scope, AccessToken token, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tries to become the one replica that fetches. Null when there is no shared store to coordinate through
+    /// (fetch alone); otherwise a lease that says whether this replica holds the lock.
+    /// </summary>
+    Task<TokenLease?> TryLockAsync(TokenScope scope, CancellationToken cancellationToken);
+
+    /// <summary>Waits, up to <paramref name="timeout"/>, for another replica to store a token that <paramref name="accept"/> takes.</summary>
+    Task<AccessToken?> WaitForTokenAsync(TokenScope scope, Func<AccessToken, bool> accept, TimeSpan timeout, CancellationToken cancellationToken);
+}
+
+/// <summary>The cross-replica lock, released when disposed (if this replica holds it).</summary>
+internal sealed class TokenLease(bool acquired, Func<Task>? release) : IAsyncDisposable
+{
+    public bool Acquired { get; } = acquired;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (release is not null)
+        {
+            await release();
+        }
+    }
 }
 
 /// <summary>One replica, no Redis: the in-process layer is the whole cache.</summary>
 internal sealed class NoSharedTokenStore : ISharedTokenStore
 {
-    public Task<AccessToken?> GetAsync(string key, TimeSpan safetyMargin, CancellationToken cancellationToken) => Task.FromResult<AccessToken?>(null);
+    public Task<AccessToken?> GetAsync(TokenScope scope, CancellationToken cancellationToken) => Task.FromResult<AccessToken?>(null);
 
-    public Task SetAsync(string key, AccessToken token, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task SetAsync(TokenScope scope, AccessToken token, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<TokenLease?> TryLockAsync(TokenScope scope, CancellationToken cancellationToken) => Task.FromResult<TokenLease?>(null);
+
+    public Task<AccessToken?> WaitForTokenAsync(TokenScope scope, Func<AccessToken, bool> accept, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.FromResult<AccessToken?>(null);
 }

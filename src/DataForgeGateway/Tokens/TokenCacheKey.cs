@@ -10,11 +10,16 @@ namespace DataForgeGateway.Tokens;
 /// </summary>
 internal static class TokenCacheKey
 {
-    private const string FormatVersion = "v1";
+    /// <summary>v2: values are encrypted (v1 stored them in the clear).</summary>
+    private const string FormatVersion = "v2";
 
     public static string For(Auth0Options auth0)
     {
-        var parameters = string.Join('\n', auth0.ResolveTokenUrl().AbsoluteUri, auth0.ClientId, auth0.Audience, "client_credentials");
+        var extra = auth0.ExtraParameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}");
+        // Length-prefixed, so no value can be made to look like two.
+        var parameters = string.Concat(
+            new[] { auth0.ResolveTokenUrl().AbsoluteUri, auth0.ClientId, auth0.Audience, auth0.Scope, "client_credentials" }.Concat(extra)
+                .Select(part => $"{part.Length}:{part};"));
         return $"token:{FormatVersion}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(parameters)))}";
     }
 }

@@ -1,12 +1,14 @@
+using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace DataForgeGateway.Tokens;
 
-/// <summary>Registers the Auth0 token path: fetch, cache in-process and in Redis, inject into forwarded requests.</summary>
+/// <summary>Registers the Auth0 token path: fetch, cache in-process and in Redis, refresh, inject, replay on 401.</summary>
 public static class TokenExtensions
 {
     internal const string HttpClientName = "auth0";
@@ -16,13 +18,15 @@ public static class TokenExtensions
         var services = builder.Services;
         services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptions.Validator>();
+        services.AddLiveOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(HttpClientName, (provider, client) =>
         {
-            client.Timeout = provider.GetRequiredService<IOptionsMonitor<TokenOptions>>().CurrentValue.RequestTimeout;
+            client.Timeout = provider.GetRequiredService<LiveOptions<TokenOptions>>().Current.RequestTimeout;
             client.MaxResponseContentBufferSize = 1024 * 1024;
         });
         services.AddSingleton<Auth0TokenClient>();
+        services.AddSingleton<TokenMetrics>();
 
         if (builder.IsRedisConfigured())
         {
@@ -42,7 +46,16 @@ public static class TokenExtensions
         }
 
         services.AddSingleton<AccessTokenProvider>();
+        services.AddHostedService<TokenRefreshService>();
         services.AddSingleton<ITransformProvider, BearerTokenTransformProvider>();
+        services.AddSingleton<TokenReplayMiddleware>();
         return builder;
+    }
+
+    /// <summary>DataForge answered 401: renew the token (once for a burst) and replay the request once.</summary>
+    public static IReverseProxyApplicationBuilder UseTokenReplay(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<TokenReplayMiddleware>();
+        return proxy;
     }
 }

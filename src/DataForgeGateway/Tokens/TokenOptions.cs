@@ -16,6 +16,30 @@ public sealed class TokenOptions
     /// <summary>The <c>Retry-After</c> a caller is given when no token can be had and Auth0 named no wait of its own.</summary>
     public TimeSpan RetryAfterWhenUnavailable { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Share of a token's lifetime after which it is refreshed in the background, before any request needs a new one.</summary>
+    public double RefreshAfter { get; set; } = 0.8;
+
+    /// <summary>Random spread (a share of the lifetime, either way) around <see cref="RefreshAfter"/>, so replicas do not refresh together.</summary>
+    public double RefreshJitter { get; set; } = 0.05;
+
+    /// <summary>First wait after a failed token request; it doubles, with jitter, on each further failure.</summary>
+    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between token requests while the token endpoint keeps failing.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long one replica may hold the Redis lock while it fetches; a crashed holder blocks the others no longer.</summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Base64 of a 32-byte key that encrypts tokens in Redis (AES-256-GCM). Empty: a key derived from each
+    /// environment's client secret, which every replica shares already. Keep it in a secret.
+    /// </summary>
+    public string EncryptionKey { get; set; } = "";
+
+    /// <summary>Largest request body kept so the request can be replayed once when DataForge rejects the token.</summary>
+    public int MaxReplayBodyBytes { get; set; } = 1024 * 1024;
+
     internal sealed class Validator : IValidateOptions<TokenOptions>
     {
         public ValidateOptionsResult Validate(string? name, TokenOptions options)
@@ -34,6 +58,36 @@ public sealed class TokenOptions
             if (options.RetryAfterWhenUnavailable <= TimeSpan.Zero)
             {
                 failures.Add($"{SectionName}:RetryAfterWhenUnavailable must be more than zero.");
+            }
+
+            if (options.RefreshAfter is < 0.1 or > 0.95)
+            {
+                failures.Add($"{SectionName}:RefreshAfter must be between 0.1 and 0.95 (a share of the token's lifetime).");
+            }
+
+            if (options.RefreshJitter < 0 || options.RefreshJitter > Math.Min(options.RefreshAfter, 1 - options.RefreshAfter))
+            {
+                failures.Add($"{SectionName}:RefreshJitter must be at least 0 and keep RefreshAfter plus or minus it within the lifetime.");
+            }
+
+            if (options.RetryInitialDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryInitialDelay)
+            {
+                failures.Add($"{SectionName}:RetryInitialDelay must be more than zero and RetryMaxDelay at least as long.");
+            }
+
+            if (options.LockTimeout <= options.RequestTimeout)
+            {
+                failures.Add($"{SectionName}:LockTimeout must be longer than {SectionName}:RequestTimeout, or a slow fetch would lose its lock.");
+            }
+
+            if (!string.IsNullOrEmpty(options.EncryptionKey) && TokenProtector.ParseKey(options.EncryptionKey) is null)
+            {
+                failures.Add($"{SectionName}:EncryptionKey must be the Base64 of exactly 32 bytes (openssl rand -base64 32).");
+            }
+
+            if (options.MaxReplayBodyBytes < 0)
+            {
+                failures.Add($"{SectionName}:MaxReplayBodyBytes must not be negative.");
             }
 
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

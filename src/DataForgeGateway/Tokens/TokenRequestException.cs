@@ -48,6 +48,9 @@ public sealed class TokenRequestException : Exception
 
     public TokenFailure Failure { get; }
 
-    /// <summary>How long the endpoint asked us to wait, where it said.</summary>
+    /// <summary>How long a caller should wait before trying again.</summary>
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>The same failure, with the wait the gateway will actually keep.</summary>
+    public TokenRequestException WithRetryAfter(TimeSpan retryAfter) => new(Failure, Message, retryAfter, this);
 }

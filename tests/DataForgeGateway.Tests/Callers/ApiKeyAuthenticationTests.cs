@@ -15,7 +15,6 @@ public sealed class ApiKeyAuthenticationTests : GatewayTest
         await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "api-key-missing");
         Assert.Equal("ApiKey", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
         Assert.Equal(0, Sandbox.Recorder.Arrivals);
-        Assert.Equal(0, Sandbox.Recorder.TokenRequests);
     }
 
     public static TheoryData<string> WrongKeys => new()
@@ -91,7 +90,7 @@ public sealed class ApiKeyAuthenticationTests : GatewayTest
 
         var token = Sandbox.Recorder.Requests[0].Authorization!["Bearer ".Length..];
         var logs = string.Join('\n', Gateway.Logs.Lines);
-        Assert.Contains("Got a token for environment stage from Auth0", logs); // the scan has something to scan
+        Assert.Contains("Token for environment stage from Auth0", logs); // the scan has something to scan
         foreach (var secret in new[] { GatewayHost.CallerKey, "wrong-key-9d8c7b6a", SandboxHost.ClientSecret, token, token.Split('.')[2] })
         {
             Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);

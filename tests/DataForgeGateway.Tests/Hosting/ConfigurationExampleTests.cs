@@ -29,7 +29,7 @@ public sealed class ConfigurationExampleTests
             .Build();
 
         Assert.True(new GatewayOptions.Validator().Validate(null, configuration.GetSection("Gateway").Get<GatewayOptions>()!).Succeeded);
-        Assert.True(new CallersOptions.Validator().Validate(null, configuration.GetSection("Gateway").Get<CallersOptions>()!).Succeeded);
+        Assert.True(new CallersOptions.Validator(configuration).Validate(null, configuration.GetSection("Gateway").Get<CallersOptions>()!).Succeeded);
         Assert.True(new TokenOptions.Validator().Validate(null, configuration.GetSection(TokenOptions.SectionName).Get<TokenOptions>()!).Succeeded);
     }
 

@@ -29,7 +29,7 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public SandboxRecorder Recorder => _app.Services.GetRequiredService<SandboxRecorder>();
 
-    public SandboxFaults Faults => _app.Services.GetRequiredService<SandboxFaults>();
+    public SandboxSwitches Switches => _app.Services.GetRequiredService<SandboxSwitches>();
 
     public TokenIssuer Issuer => _app.Services.GetRequiredService<TokenIssuer>();
 

@@ -27,6 +27,32 @@ public sealed class DistributedTokenStoreTests
         Assert.Null(DistributedTokenStore.Decode(stored, TimeSpan.FromMinutes(5)));
 
     [Fact]
+    public void A_protected_token_decrypts_only_with_its_key_and_under_its_cache_key()
+    {
+        var key = TokenProtector.KeyFor(new Auth0Options { ClientSecret = "s" }, "");
+        var plaintext = DistributedTokenStore.Encode(new AccessToken("eyJ.secret.token", Issued, Issued.AddHours(1), TimeSpan.Zero));
+
+        var stored = TokenProtector.Protect(plaintext, key, "token:v2:aa");
+
+        Assert.DoesNotContain("secret", System.Text.Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+        Assert.Equal(plaintext, TokenProtector.Unprotect(stored, key, "token:v2:aa"));
+        Assert.Null(TokenProtector.Unprotect(stored, key, "token:v2:bb"));
+        Assert.Null(TokenProtector.Unprotect(stored, TokenProtector.KeyFor(new Auth0Options { ClientSecret = "rotated" }, ""), "token:v2:aa"));
+        stored[^1] ^= 1;
+        Assert.Null(TokenProtector.Unprotect(stored, key, "token:v2:aa"));
+    }
+
+    [Fact]
+    public void A_configured_encryption_key_is_used_as_given()
+    {
+        var configured = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
+
+        Assert.Equal(Enumerable.Range(0, 32).Select(i => (byte)i), TokenProtector.KeyFor(new Auth0Options { ClientSecret = "s" }, configured));
+        Assert.Null(TokenProtector.ParseKey(Convert.ToBase64String(new byte[16])));
+        Assert.Null(TokenProtector.ParseKey("not base64!"));
+    }
+
+    [Fact]
     public void The_cache_key_changes_with_every_token_parameter_but_not_the_secret()
     {
         var baseline = new Auth0Options { Domain = "t.auth0.com", ClientId = "c", ClientSecret = "s", Audience = "a" };
@@ -35,7 +61,10 @@ public sealed class DistributedTokenStoreTests
         Assert.NotEqual(key, TokenCacheKey.For(new Auth0Options { Domain = "u.auth0.com", ClientId = "c", ClientSecret = "s", Audience = "a" }));
         Assert.NotEqual(key, TokenCacheKey.For(new Auth0Options { Domain = "t.auth0.com", ClientId = "d", ClientSecret = "s", Audience = "a" }));
         Assert.NotEqual(key, TokenCacheKey.For(new Auth0Options { Domain = "t.auth0.com", ClientId = "c", ClientSecret = "s", Audience = "b" }));
+        Assert.NotEqual(key, TokenCacheKey.For(new Auth0Options { Domain = "t.auth0.com", ClientId = "c", ClientSecret = "s", Audience = "a", Scope = "read" }));
+        Assert.NotEqual(key, TokenCacheKey.For(new Auth0Options { Domain = "t.auth0.com", ClientId = "c", ClientSecret = "s", Audience = "a", ExtraParameters = { ["organization"] = "o1" } }));
+        Assert.NotEqual(key, TokenCacheKey.For(new Auth0Options { TokenUrl = "http://t.auth0.com/oauth/token", ClientId = "c", ClientSecret = "s", Audience = "a" }));
         Assert.Equal(key, TokenCacheKey.For(new Auth0Options { Domain = "t.auth0.com", ClientId = "c", ClientSecret = "rotated", Audience = "a" }));
-        Assert.Matches("^token:v1:[0-9a-f]{64}$", key); // parameters are hashed, not spelled out
+        Assert.Matches("^token:v2:[0-9a-f]{64}$", key); // parameters are hashed, not spelled out
     }
 }

@@ -1,14 +1,17 @@
 using System.Net;
 using DataForgeGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DataForgeGateway.Tests.Tokens;
 
 /// <summary>When no token can be had, the caller gets 503 (not their fault), nothing is forwarded, and nothing of Auth0's body leaks.</summary>
 public sealed class TokenFailureTests : IAsyncLifetime
 {
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
     private SandboxHost _sandbox = null!;
 
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
+    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync(_clock);
 
     public async Task DisposeAsync() => await _sandbox.DisposeAsync();
 
@@ -23,7 +26,7 @@ public sealed class TokenFailureTests : IAsyncLifetime
     [MemberData(nameof(MisconfiguredTenants))]
     public async Task Refused_credentials_give_503_with_retry_after_and_forward_nothing(string key, string? value)
     {
-        await using var gateway = new GatewayHost(_sandbox, new Dictionary<string, string?> { [key] = value });
+        await using var gateway = Gateway(new Dictionary<string, string?> { [key] = value });
         using var caller = gateway.CreateCaller();
 
         using var response = await caller.GetAsync("/external/sources?projectId=1");
@@ -45,8 +48,8 @@ public sealed class TokenFailureTests : IAsyncLifetime
     [InlineData(200)] // a 200 whose body is an HTML page, not a token
     public async Task An_unavailable_or_nonsensical_tenant_gives_503(int tokenStatus)
     {
-        _sandbox.Faults.TokenEndpointStatus = tokenStatus;
-        await using var gateway = new GatewayHost(_sandbox);
+        _sandbox.Switches.TokenEndpointStatus = tokenStatus;
+        await using var gateway = Gateway();
         using var caller = gateway.CreateCaller();
 
         using var response = await caller.GetAsync("/external/sources?projectId=1");
@@ -59,8 +62,8 @@ public sealed class TokenFailureTests : IAsyncLifetime
     [Fact]
     public async Task A_rate_limited_tenant_passes_its_wait_on_as_retry_after()
     {
-        _sandbox.Faults.TokenEndpointStatus = 429;
-        await using var gateway = new GatewayHost(_sandbox);
+        _sandbox.Switches.TokenEndpointStatus = 429;
+        await using var gateway = Gateway();
         using var caller = gateway.CreateCaller();
 
         using var response = await caller.GetAsync("/external/sources?projectId=1");
@@ -70,20 +73,18 @@ public sealed class TokenFailureTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unreachable_tenant_gives_503_and_recovery_needs_no_restart()
+    public async Task A_slow_tenant_is_cut_off_by_the_request_timeout()
     {
-        _sandbox.Faults.TokenEndpointStatus = 503;
-        await using var gateway = new GatewayHost(_sandbox);
+        _sandbox.Switches.TokenEndpointDelay = TimeSpan.FromMinutes(1);
+        await using var gateway = Gateway(new Dictionary<string, string?> { ["Gateway:Tokens:RequestTimeout"] = "00:00:00.300" });
         using var caller = gateway.CreateCaller();
-        using (var failed = await caller.GetAsync("/external/sources?projectId=1"))
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
-        }
 
-        _sandbox.Faults.TokenEndpointStatus = null;
-        using var recovered = await caller.GetAsync("/external/sources?projectId=1");
+        using var response = await caller.GetAsync("/external/sources?projectId=1");
 
-        Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
-        Assert.Equal(1, _sandbox.Recorder.TokensIssued);
+        await Problem.AssertAsync(response, HttpStatusCode.ServiceUnavailable, "token-unavailable");
+        Assert.Contains(gateway.Logs.Lines, line => line.Contains("(Timeout)", StringComparison.Ordinal));
     }
+
+    private GatewayHost Gateway(Dictionary<string, string?>? settings = null) =>
+        new(_sandbox, settings, services => services.AddSingleton<TimeProvider>(_clock));
 }

@@ -1,0 +1,17 @@
+namespace DataForge.Sandbox;
+
+/// <summary>What a test or an operator can change while the sandbox runs: failures to inject, a rotated secret.</summary>
+public sealed class SandboxSwitches
+{
+    /// <summary>When set, <c>/oauth/token</c> answers with this status and Auth0's error body for it (200: an HTML page).</summary>
+    public int? TokenEndpointStatus { get; set; }
+
+    /// <summary>When set, <c>/oauth/token</c> waits this long before answering, like a slow tenant.</summary>
+    public TimeSpan? TokenEndpointDelay { get; set; }
+
+    /// <summary>When set, the DataForge routes answer with this status.</summary>
+    public int? ApiStatus { get; set; }
+
+    /// <summary>When set, the tenant's client secret from now on, as after a rotation in the Auth0 dashboard.</summary>
+    public string? ClientSecret { get; set; }
+}

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace DataForgeGateway.Tokens;
+
+/// <summary>Where a request's token came from.</summary>
+public enum TokenSource
+{
+    /// <summary>The replica's own copy: no I/O.</summary>
+    Memory,
+
+    /// <summary>The copy every replica shares.</summary>
+    Redis,
+
+    /// <summary>A new token from the token endpoint.</summary>
+    Auth0,
+}
+
+/// <summary>
+/// The token path's metrics and the span around each token request. Tags carry the environment and outcomes,
+/// never a token, a secret or a client id.
+/// </summary>
+public sealed class TokenMetrics : IDisposable
+{
+    public const string MeterName = "DataForgeGateway.Tokens";
+    public static readonly ActivitySource ActivitySource = new(MeterName);
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _cacheHits;
+    private readonly Counter<long> _refreshes;
+    private readonly ConcurrentDictionary<string, Func<DateTimeOffset?>> _expiries = new(StringComparer.Ordinal);
+
+    public TokenMetrics(IMeterFactory meters, TimeProvider clock)
+    {
+        _meter = meters.Create(MeterName);
+        _requests = _meter.CreateCounter<long>("dataforge_gateway.token.requests", "{request}", "Token requests sent to the token endpoint, by environment and outcome.");
+        _cacheHits = _meter.CreateCounter<long>("dataforge_gateway.token.cache_hits", "{hit}", "Tokens served from a cache, by layer (memory, redis).");
+        _refreshes = _meter.CreateCounter<long>("dataforge_gateway.token.refreshes", "{refresh}", "Token renewals, by trigger (background, expired, rejected).");
+        _meter.CreateObservableGauge(
+            "dataforge_gateway.token.remaining_lifetime",
+            () => _expiries.Select(e => (Environment: e.Key, ExpiresAt: e.Value()))
+                .Where(e => e.ExpiresAt is not null)
+                .Select(e => new Measurement<double>((e.ExpiresAt!.Value - clock.GetUtcNow()).TotalSeconds, new KeyValuePair<string, object?>("environment", e.Environment))),
+            "s",
+            "Seconds until the replica's current token expires, by environment.");
+    }
+
+    public void TokenRequested(string environment, string outcome) =>
+        _requests.Add(1, new KeyValuePair<string, object?>("environment", environment), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void CacheHit(string environment, TokenSource layer) =>
+        _cacheHits.Add(1, new KeyValuePair<string, object?>("environment", environment), new KeyValuePair<string, object?>("layer", layer == TokenSource.Memory ? "memory" : "redis"));
+
+    public void Refreshed(string environment, string trigger) =>
+        _refreshes.Add(1, new KeyValuePair<string, object?>("environment", environment), new KeyValuePair<string, object?>("trigger", trigger));
+
+    /// <summary>Reports the remaining lifetime of this environment's current token from now on.</summary>
+    public void Track(string environment, Func<DateTimeOffset?> expiresAt) => _expiries[environment] = expiresAt;
+
+    public void Dispose() => _meter.Dispose();
+}

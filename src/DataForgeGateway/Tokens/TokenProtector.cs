@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DataForgeGateway.Tokens;
+
+/// <summary>
+/// Encrypts a token for Redis with AES-256-GCM. The cache key is the associated data, so a value copied under
+/// another key does not decrypt. Anything that fails to decrypt is a miss, never an error.
+/// </summary>
+internal static class TokenProtector
+{
+    private const byte Version = 2;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private static readonly byte[] DerivationSalt = "dataforge-gateway token cache"u8.ToArray();
+
+    /// <summary>The configured key, or one derived from the client secret that every replica of the environment shares.</summary>
+    public static byte[] KeyFor(Auth0Options auth0, string configuredKey) =>
+        ParseKey(configuredKey) ?? HKDF.DeriveKey(
+            HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(auth0.ClientSecret), 32, DerivationSalt, "token-cache-key:v2"u8.ToArray());
+
+    public static byte[]? ParseKey(string? base64)
+    {
+        if (string.IsNullOrWhiteSpace(base64))
+        {
+            return null;
+        }
+
+        var bytes = new byte[32];
+        return Convert.TryFromBase64String(base64.Trim(), bytes, out var written) && written == 32 ? bytes : null;
+    }
+
+    public static byte[] Protect(ReadOnlySpan<byte> plaintext, byte[] key, string cacheKey)
+    {
+        var result = new byte[1 + NonceSize + TagSize + plaintext.Length];
+        result[0] = Version;
+        var nonce = result.AsSpan(1, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(key, TagSize);
+        aes.Encrypt(nonce, plaintext, result.AsSpan(1 + NonceSize + TagSize), result.AsSpan(1 + NonceSize, TagSize), Encoding.UTF8.GetBytes(cacheKey));
+        return result;
+    }
+
+    public static byte[]? Unprotect(byte[] stored, byte[] key, string cacheKey)
+    {
+        if (stored.Length < 1 + NonceSize + TagSize || stored[0] != Version)
+        {
+            return null;
+        }
+
+        var plaintext = new byte[stored.Length - 1 - NonceSize - TagSize];
+        try
+        {
+            using var aes = new AesGcm(key, TagSize);
+            aes.Decrypt(
+                stored.AsSpan(1, NonceSize), stored.AsSpan(1 + NonceSize + TagSize), stored.AsSpan(1 + NonceSize, TagSize), plaintext, Encoding.UTF8.GetBytes(cacheKey));
+            return plaintext;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return null;
+        }
+    }
+}

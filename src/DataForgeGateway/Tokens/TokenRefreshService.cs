@@ -1,0 +1,66 @@
+using DataForgeGateway.Hosting;
+using DataForgeGateway.Routing;
+
+namespace DataForgeGateway.Tokens;
+
+/// <summary>
+/// Gets each environment's token at start-up and renews it at its refresh point (about 80% of its lifetime,
+/// with jitter), so that in steady state no request waits for Auth0. While Auth0 fails it retries on the
+/// provider's backoff; the cached token is served meanwhile.
+/// </summary>
+internal sealed partial class TokenRefreshService(
+    AccessTokenProvider tokens,
+    LiveOptions<GatewayOptions> gateway,
+    TimeProvider clock,
+    ILogger<TokenRefreshService> logger) : BackgroundService
+{
+    /// <summary>Shortest sleep between two looks, so a clock that does not move cannot spin the loop.</summary>
+    private static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(100);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(gateway.Current.Environments.Keys.Select(environment => KeepFreshAsync(environment, stoppingToken)));
+
+    private async Task KeepFreshAsync(string environment, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await tokens.RefreshAsync(environment, stoppingToken);
+            }
+            catch (TokenRequestException)
+            {
+                // Logged and counted by the provider, which also set when to try again.
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Log.RefreshFailed(logger, environment, e.GetType().Name);
+            }
+
+            if (!gateway.Current.Environments.ContainsKey(environment))
+            {
+                return;
+            }
+
+            var sleep = tokens.NextRefreshAt(environment) - clock.GetUtcNow();
+            try
+            {
+                await Task.Delay(sleep > MinimumSleep ? sleep : MinimumSleep, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "Background token refresh for environment {Environment} failed unexpectedly ({Error}); it will try again")]
+        public static partial void RefreshFailed(ILogger logger, string environment, string error);
+    }
+}

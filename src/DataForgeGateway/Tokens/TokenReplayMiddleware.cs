@@ -1,0 +1,89 @@
+using DataForgeGateway.Hosting;
+using DataForgeGateway.Problems;
+using DataForgeGateway.Routing;
+using Yarp.ReverseProxy.Model;
+
+namespace DataForgeGateway.Tokens;
+
+/// <summary>
+/// When DataForge answers 401, the gateway's token was revoked or expired early: renew it (once for a burst of
+/// such answers) and replay the request once, if its body was small enough to keep. A second 401 is answered
+/// 502, as is a 401 whose request cannot be replayed; never DataForge's 401, which would blame the caller's key.
+/// </summary>
+internal sealed class TokenReplayMiddleware(AccessTokenProvider tokens, LiveOptions<TokenOptions> options) : IMiddleware
+{
+    private const int MemoryBufferBytes = 64 * 1024;
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        if (RouteMetadata.EnvironmentOf(context.GetReverseProxyFeature().Route.Config) is not { } environment)
+        {
+            await next(context);
+            return;
+        }
+
+        var attempt = new TokenAttempt();
+        context.Features.Set(attempt);
+        var replayable = KeepBodyForReplay(context.Request, options.Current.MaxReplayBodyBytes);
+
+        await next(context);
+        if (!attempt.Rejected || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.Clear();
+        try
+        {
+            await tokens.RenewAsync(environment, attempt.Sent!, context.RequestAborted);
+        }
+        catch (TokenRequestException e)
+        {
+            await context.WriteProblemAsync(
+                GatewayProblem.TokenUnavailable,
+                $"DataForge refused the gateway's token for environment '{environment}' and no new one could be had. Retry later.",
+                e.RetryAfter ?? options.Current.RetryAfterWhenUnavailable);
+            return;
+        }
+
+        if (replayable)
+        {
+            if (context.Request.Body.CanSeek)
+            {
+                context.Request.Body.Position = 0;
+            }
+
+            attempt.Rejected = false;
+            await next(context);
+            if (!attempt.Rejected || context.Response.HasStarted)
+            {
+                return;
+            }
+
+            context.Response.Clear();
+        }
+
+        await context.WriteProblemAsync(
+            GatewayProblem.UpstreamTokenRejected,
+            replayable
+                ? "DataForge refused the gateway's access token twice; the request was not carried out."
+                : "DataForge refused the gateway's access token; a new one was fetched, but this request's body was too large to replay. Retry it.");
+    }
+
+    /// <summary>Buffers the body when it is known to fit, so the request can be sent again.</summary>
+    private static bool KeepBodyForReplay(HttpRequest request, int maxBytes)
+    {
+        var length = request.ContentLength ?? (request.Headers.TransferEncoding.Count == 0 ? 0 : (long?)null);
+        if (length is not { } known || known > maxBytes)
+        {
+            return false;
+        }
+
+        if (known > 0)
+        {
+            request.EnableBuffering(MemoryBufferBytes, maxBytes);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace DataForgeGateway.Tests.Infrastructure;
+
+/// <summary>
+/// Waits for something another thread (a background refresh, a file watcher) makes true. The limit only keeps a
+/// broken test from hanging; no test asserts how long anything took.
+/// </summary>
+public static class Eventually
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    public static async Task HoldsAsync(Func<bool> condition, string what)
+    {
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        var deadline = DateTime.UtcNow + Limit;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"Still not true: {what}");
+            }
+
+            await poll.WaitForNextTickAsync();
+        }
+    }
+
+    /// <summary>
+    /// Moves the fake clock forward one step at a time, giving background work a moment after each step, until
+    /// <paramref name="condition"/> holds. Returns how far the clock moved.
+    /// </summary>
+    public static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider clock, TimeSpan step, TimeSpan max, Func<bool> condition)
+    {
+        var advanced = TimeSpan.Zero;
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        while (!condition())
+        {
+            if (advanced >= max)
+            {
+                throw new Xunit.Sdk.XunitException($"Not true after moving the clock {advanced}.");
+            }
+
+            clock.Advance(step);
+            advanced += step;
+            for (var i = 0; i < 20 && !condition(); i++)
+            {
+                await poll.WaitForNextTickAsync();
+            }
+        }
+
+        return advanced;
+    }
+}
