@@ -41,6 +41,7 @@ public sealed class SandboxHost : IAsyncDisposable
                 "--Sandbox:ClientId", ClientId,
                 "--Sandbox:ClientSecret", ClientSecret,
                 "--Sandbox:Audience", Audience,
+                "--Sandbox:SigningKey", $"signing-key-{Guid.NewGuid():N}", // every sandbox is a tenant of its own
                 "--Sandbox:TokenLifetimeSeconds", tokenLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--Logging:LogLevel:Default", "Warning",
             ],

@@ -1,90 +1,180 @@
 using System.Net;
 using System.Text.Json;
 using DataForgeGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
 
 namespace DataForgeGateway.Tests.Tokens;
 
-/// <summary>Replicas that share a Redis share one token.</summary>
+/// <summary>Replicas that share a Redis share one token: one Auth0 request per token lifetime, whatever happens to Redis.</summary>
 [Collection(RedisTests.Name)]
 public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
 {
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
+    private readonly List<GatewayHost> _gateways = [];
     private SandboxHost _sandbox = null!;
 
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
+    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync(_clock, tokenLifetimeSeconds: 3600);
 
-    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        foreach (var gateway in _gateways)
+        {
+            await gateway.DisposeAsync();
+        }
+
+        await _sandbox.DisposeAsync();
+    }
 
     [Fact]
-    public async Task Two_gateway_instances_sharing_one_Redis_get_one_token_between_them()
+    public async Task Three_instances_and_hundreds_of_concurrent_cold_requests_cause_exactly_one_token_request()
     {
-        var settings = redis.SettingsForTest("two-instances");
-        await using var first = new GatewayHost(_sandbox, settings);
-        await using var second = new GatewayHost(_sandbox, settings);
-        using var firstCaller = first.CreateCaller();
-        using var secondCaller = second.CreateCaller();
+        var callers = Replicas(3, redis.SettingsForTest("cold"));
 
-        using (var response = await firstCaller.GetAsync("/external/sources?projectId=1"))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
+        var statuses = await LoadAsync(callers, requests: 300);
 
-        using (var response = await secondCaller.GetAsync("/external/sources?projectId=2"))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-
-        Assert.Equal(1, _sandbox.Recorder.TokensIssued);
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(1, _sandbox.Recorder.TokenRequests);
         Assert.Single(_sandbox.Recorder.Requests.Select(r => r.Authorization).Distinct());
     }
 
     [Fact]
-    public async Task Instances_with_different_key_prefixes_do_not_share()
+    public async Task A_forced_expiry_mid_load_causes_exactly_one_more_token_request()
     {
-        await using var first = new GatewayHost(_sandbox, redis.SettingsForTest("prefix-a"));
-        await using var second = new GatewayHost(_sandbox, redis.SettingsForTest("prefix-b"));
-        using var firstCaller = first.CreateCaller();
-        using var secondCaller = second.CreateCaller();
+        var callers = Replicas(3, redis.SettingsForTest("expiry"));
+        Assert.All(await LoadAsync(callers, requests: 30), status => Assert.Equal(HttpStatusCode.OK, status));
 
-        using (await firstCaller.GetAsync("/external/sources?projectId=1"))
-        using (await secondCaller.GetAsync("/external/sources?projectId=1"))
-        {
-        }
+        // 56 minutes into a one-hour token: past every refresh point and inside the five-minute safety margin.
+        var statuses = await LoadAsync(callers, requests: 300, midway: () => _clock.Advance(TimeSpan.FromMinutes(56)));
 
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(2, _sandbox.Recorder.TokenRequests);
+    }
+
+    [Fact]
+    public async Task Tokens_are_stored_encrypted_and_a_value_that_will_not_decrypt_is_a_miss()
+    {
+        var settings = redis.SettingsForTest("encrypted");
+        var callers = Replicas(1, settings);
+        await LoadAsync(callers, requests: 1);
+        var token = _sandbox.Recorder.Requests[0].Authorization!["Bearer ".Length..];
+
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var server = connection.GetServers()[0];
+        var key = Assert.Single(server.Keys(pattern: settings["Gateway:Redis:InstanceName"] + "token:v2:*"));
+        var stored = (byte[])(await connection.GetDatabase().HashGetAsync(key, "data"))!;
+        Assert.DoesNotContain(token.Split('.')[1], Convert.ToBase64String(stored), StringComparison.Ordinal);
+        Assert.DoesNotContain(token.Split('.')[1], System.Text.Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+
+        stored[^1] ^= 0xff;
+        await connection.GetDatabase().HashSetAsync(key, "data", stored);
+        var newcomer = Replicas(1, settings);
+        Assert.All(await LoadAsync(newcomer, requests: 5), status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(2, _sandbox.Recorder.TokensIssued);
     }
 
     [Fact]
-    public async Task With_Redis_down_requests_are_still_served_and_readiness_is_degraded()
+    public async Task A_flushed_Redis_costs_one_token_request_not_one_per_replica()
     {
-        await using var gateway = new GatewayHost(_sandbox, new Dictionary<string, string?>
+        await using var ownRedis = await RedisServer.StartAsync();
+        var callers = Replicas(3, Settings(ownRedis));
+        await LoadAsync(callers, requests: 30);
+
+        await using (var connection = await ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true"))
         {
-            ["Gateway:Redis:ConnectionString"] = $"127.0.0.1:{FreePort.Next()},connectTimeout=500",
-        });
-        using var caller = gateway.CreateCaller();
-        using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
+            await connection.GetServers()[0].FlushAllDatabasesAsync();
+        }
 
-        using var response = await caller.GetAsync("/external/sources?projectId=1");
-        using var again = await caller.GetAsync("/external/sources?projectId=1");
-        using var ready = await management.GetAsync("/health/ready");
+        var statuses = await LoadAsync(callers, requests: 150, midway: () => _clock.Advance(TimeSpan.FromMinutes(56)));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
-        Assert.Equal(1, _sandbox.Recorder.TokensIssued);
-        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        var health = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("Degraded", health.GetProperty("status").GetString());
-        Assert.Equal("Degraded", health.GetProperty("entries").GetProperty("redis").GetProperty("status").GetString());
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(2, _sandbox.Recorder.TokenRequests);
     }
 
     [Fact]
-    public async Task With_Redis_up_readiness_reports_it_healthy()
+    public async Task Redis_stopped_and_restarted_under_load_costs_no_failed_request_and_sharing_resumes()
     {
-        await using var gateway = new GatewayHost(_sandbox, redis.SettingsForTest("ready"));
-        using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
+        await using var ownRedis = await RedisServer.StartAsync();
+        var callers = Replicas(3, Settings(ownRedis));
+        await LoadAsync(callers, requests: 30);
 
-        using var ready = await management.GetAsync("/health/ready");
+        var whileDown = await LoadAsync(callers, requests: 150, midway: () => ownRedis.StopAsync().GetAwaiter().GetResult());
+        Assert.All(whileDown, status => Assert.Equal(HttpStatusCode.OK, status));
+        await ReadinessIsAsync("Degraded");
 
-        var health = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("Healthy", health.GetProperty("entries").GetProperty("redis").GetProperty("status").GetString());
+        await ownRedis.StartAgainAsync();
+        await ReadinessIsAsync("Healthy");
+        var afterwards = await LoadAsync(callers, requests: 150, midway: () => _clock.Advance(TimeSpan.FromMinutes(56)));
+
+        Assert.All(afterwards, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(2, _sandbox.Recorder.TokenRequests);
+    }
+
+    [Fact]
+    public async Task With_Redis_down_from_the_start_requests_are_served_and_readiness_is_degraded()
+    {
+        var callers = Replicas(1, new Dictionary<string, string?>
+        {
+            ["Gateway:Redis:ConnectionString"] = $"127.0.0.1:{FreePort.Next()},connectTimeout=500",
+        });
+
+        Assert.All(await LoadAsync(callers, requests: 10), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(1, _sandbox.Recorder.TokensIssued);
+        await ReadinessIsAsync("Degraded");
+    }
+
+    private static Dictionary<string, string?> Settings(RedisServer server) => new()
+    {
+        ["Gateway:Redis:ConnectionString"] = server.ConnectionString,
+        ["Gateway:Redis:InstanceName"] = $"test-{Guid.NewGuid():N}:",
+    };
+
+    private List<HttpClient> Replicas(int count, Dictionary<string, string?> settings)
+    {
+        var callers = new List<HttpClient>();
+        for (var i = 0; i < count; i++)
+        {
+            var gateway = new GatewayHost(_sandbox, settings, services => services.AddSingleton<TimeProvider>(_clock));
+            _gateways.Add(gateway);
+            callers.Add(gateway.CreateCaller());
+        }
+
+        return callers;
+    }
+
+    /// <summary>Sends <paramref name="requests"/> requests spread over the replicas, 30 at a time; <paramref name="midway"/> runs halfway.</summary>
+    private static async Task<HttpStatusCode[]> LoadAsync(List<HttpClient> callers, int requests, Action? midway = null)
+    {
+        var statuses = new HttpStatusCode[requests];
+        var next = -1;
+        var done = 0;
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(async _ =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < requests; i = Interlocked.Increment(ref next))
+            {
+                using var response = await callers[i % callers.Count].GetAsync("/external/sources?projectId=1");
+                statuses[i] = response.StatusCode;
+                if (Interlocked.Increment(ref done) == requests / 2)
+                {
+                    midway?.Invoke();
+                }
+            }
+        }));
+        return statuses;
+    }
+
+    private async Task ReadinessIsAsync(string status)
+    {
+        using var management = new HttpClient { BaseAddress = _gateways[0].ManagementAddress };
+        string? last = null;
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                using var response = management.GetAsync("/health/ready").GetAwaiter().GetResult();
+                last = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("status").GetString();
+                return last == status;
+            },
+            $"readiness {status} (last seen: {last})");
     }
 }

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text;
+using DataForgeGateway.Tests.Infrastructure;
+
+namespace DataForgeGateway.Tests.Tokens;
+
+/// <summary>DataForge refusing the gateway's token: renew once, replay once, and never blame the caller's key.</summary>
+public sealed class TokenReplayTests : GatewayTest
+{
+    private const string Body = """{"source_id": "19709", "limit":"3","effective_filter":"false"}""";
+
+    [Fact]
+    public async Task A_revoked_token_is_renewed_and_the_request_replayed_with_its_body_intact()
+    {
+        using var caller = Gateway.CreateCaller();
+        using (await caller.GetAsync("/external/sources?projectId=1"))
+        {
+        }
+
+        var revoked = Sandbox.Recorder.Requests[0].Authorization!;
+        Sandbox.Issuer.Revoke(revoked["Bearer ".Length..]);
+
+        using var response = await caller.PostAsync("/external/inputs-filtered", new StringContent(Body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("1970901", await response.Content.ReadAsStringAsync());
+        var attempts = Sandbox.Recorder.Requests.Skip(1).ToList();
+        Assert.Equal([401, 200], attempts.Select(a => a.Status));
+        Assert.Equal([Body, Body], attempts.Select(a => a.Body));
+        Assert.Equal(revoked, attempts[0].Authorization);
+        Assert.NotEqual(revoked, attempts[1].Authorization);
+        Assert.Equal(2, Sandbox.Recorder.TokensIssued);
+    }
+
+    [Fact]
+    public async Task A_burst_of_refusals_of_one_token_causes_one_renewal()
+    {
+        using var caller = Gateway.CreateCaller();
+        using (await caller.GetAsync("/external/sources?projectId=1"))
+        {
+        }
+
+        Sandbox.Issuer.Revoke(Sandbox.Recorder.Requests[0].Authorization!["Bearer ".Length..]);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => caller.PostAsync("/external/source-pull/19643", null)));
+
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        Assert.Equal(2, Sandbox.Recorder.TokensIssued);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_second_refusal_is_502_problem_and_fresh_tokens_are_not_spent_on_every_request()
+    {
+        using var caller = Gateway.CreateCaller();
+        using (await caller.GetAsync("/external/sources?projectId=1"))
+        {
+        }
+
+        Sandbox.Switches.ApiStatus = 401; // DataForge refuses every token, fresh or not
+
+        using var first = await caller.PostAsync("/external/inputs-filtered", new StringContent(Body, Encoding.UTF8, "application/json"));
+        var problem = await Problem.AssertAsync(first, HttpStatusCode.BadGateway, "upstream-token-rejected");
+        Assert.DoesNotContain("Unauthorized", problem.GetProperty("title").GetString());
+        Assert.Empty(first.Headers.WwwAuthenticate);
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var again = await caller.GetAsync("/external/sources?projectId=1");
+            await Problem.AssertAsync(again, HttpStatusCode.BadGateway, "upstream-token-rejected");
+        }
+
+        Assert.Equal(2, Sandbox.Recorder.TokensIssued);
+    }
+}
