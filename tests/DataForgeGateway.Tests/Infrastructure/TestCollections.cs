@@ -22,3 +22,10 @@ public sealed class RedisTests : ICollectionFixture<SharedRedis>
 {
     public const string Name = "redis";
 }
+
+/// <summary>Tests that listen process-wide (ActivitySource listeners) run alone, so other tests' spans do not mix in.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialTests
+{
+    public const string Name = "serial";
+}
