@@ -143,14 +143,29 @@ internal sealed partial class AccessTokenProvider(
             return Adopt(environment, slot, stored, TokenSource.Redis, trigger);
         }
 
+        if (await shared.RecentFailureAsync(scope, cancellationToken) is { } backOff)
+        {
+            // Another replica just failed to get a token: back off with it rather than ask Auth0 again.
+            return Failed(environment, slot, current, trigger, new TokenRequestException(
+                TokenFailure.Unavailable, $"No token for environment '{environment}': another replica's token request failed.", backOff));
+        }
+
         await using (var lease = await shared.TryLockAsync(scope, cancellationToken))
         {
             if (lease is { Acquired: false })
             {
-                // Another replica is asking Auth0: take its token. If it crashed, its lock expires and we ask.
-                if (await shared.WaitForTokenAsync(scope, Acceptable, options.LockTimeout, cancellationToken) is { } fetched)
+                // Another replica is asking Auth0: take its token, or its failure (so that an outage is not
+                // asked about once per replica). If it crashed, its lock expires and we ask ourselves.
+                var waited = await shared.WaitForTokenAsync(scope, Acceptable, options.LockTimeout, cancellationToken);
+                if (waited.Token is { } fetched)
                 {
                     return Adopt(environment, slot, fetched, TokenSource.Redis, trigger);
+                }
+
+                if (waited.FailedRetryAfter is { } retryAfter)
+                {
+                    return Failed(environment, slot, current, trigger, new TokenRequestException(
+                        TokenFailure.Unavailable, $"No token for environment '{environment}': another replica's token request failed.", retryAfter));
                 }
             }
             else if (lease is { Acquired: true } && await shared.GetAsync(scope, cancellationToken) is { } storedMeanwhile && Acceptable(storedMeanwhile))
@@ -184,19 +199,27 @@ internal sealed partial class AccessTokenProvider(
             metrics.TokenRequested(environment, outcome);
             activity?.SetTag("dataforge.token.outcome", outcome);
             activity?.SetStatus(ActivityStatusCode.Error, outcome);
-            var delay = Backoff(++slot.Failures, e.RetryAfter);
-            slot.NextAttemptAt = clock.GetUtcNow() + delay;
-            slot.LastFailure = e;
-            Log.TokenUnavailable(logger, environment, e.Failure, slot.Failures, delay);
-
-            // Keep serving the cached token while it may still be sent.
-            if (current is not null && current.IsUsableAt(clock.GetUtcNow()) && trigger == Trigger.Background)
+            try
             {
-                return current;
+                return Failed(environment, slot, current, trigger, e);
             }
-
-            throw e.WithRetryAfter(delay);
+            finally
+            {
+                await shared.PublishFailureAsync(scope, slot.NextAttemptAt - clock.GetUtcNow());
+            }
         }
+    }
+
+    /// <summary>Backs off after a failure; keeps serving the cached token to the background refresh while it may be sent.</summary>
+    private AccessToken Failed(string environment, TokenSlot slot, AccessToken? current, Trigger trigger, TokenRequestException e)
+    {
+        var delay = Backoff(++slot.Failures, e.RetryAfter);
+        slot.NextAttemptAt = clock.GetUtcNow() + delay;
+        slot.LastFailure = e;
+        Log.TokenUnavailable(logger, environment, e.Failure, slot.Failures, delay);
+        return current is not null && current.IsUsableAt(clock.GetUtcNow()) && trigger == Trigger.Background
+            ? current
+            : throw e.WithRetryAfter(delay);
     }
 
     private AccessToken Adopt(string environment, TokenSlot slot, AccessToken token, TokenSource source, Trigger trigger)

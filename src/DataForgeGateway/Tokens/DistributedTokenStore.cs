@@ -82,33 +82,47 @@ internal sealed partial class DistributedTokenStore(
         }
     }
 
-    public async Task<AccessToken?> WaitForTokenAsync(TokenScope scope, Func<AccessToken, bool> accept, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<SharedWait> WaitForTokenAsync(TokenScope scope, Func<AccessToken, bool> accept, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ChannelMessageQueue? messages = null;
         try
         {
-            var stored = new SemaphoreSlim(0);
+            var news = new SemaphoreSlim(0);
+            TimeSpan? failedRetryAfter = null;
             messages = await (await redis.GetAsync()).GetSubscriber().SubscribeAsync(Channel(scope));
-            messages.OnMessage(_ => stored.Release());
+            messages.OnMessage(message =>
+            {
+                if (ParseFailure(message.Message) is { } retryAfter)
+                {
+                    failedRetryAfter = retryAfter;
+                }
+
+                news.Release();
+            });
             var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
             while (TimeProvider.System.GetTimestamp() < deadline)
             {
                 // Read after subscribing: a token stored in between is not missed.
                 if (await GetAsync(scope, cancellationToken) is { } token && accept(token))
                 {
-                    return token;
+                    return new SharedWait(token, null);
                 }
 
-                // The message wakes us at once; the poll covers a message lost to a reconnect.
-                await stored.WaitAsync(PollInterval, cancellationToken);
+                if ((failedRetryAfter ?? await RecentFailureAsync(scope, cancellationToken)) is { } wait)
+                {
+                    return new SharedWait(null, wait);
+                }
+
+                // A message wakes us at once; the poll covers a message lost to a reconnect.
+                await news.WaitAsync(PollInterval, cancellationToken);
             }
 
-            return null;
+            return SharedWait.TimedOut;
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
             Log.SharedCacheUnavailable(logger, "wait", e.GetType().Name);
-            return null;
+            return SharedWait.TimedOut;
         }
         finally
         {
@@ -118,6 +132,48 @@ internal sealed partial class DistributedTokenStore(
             }
         }
     }
+
+    public async Task PublishFailureAsync(TokenScope scope, TimeSpan retryAfter)
+    {
+        if (retryAfter <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            var connection = await redis.GetAsync();
+            var milliseconds = (long)retryAfter.TotalMilliseconds;
+            await connection.GetDatabase().StringSetAsync(FailureKey(scope), milliseconds, retryAfter);
+            await connection.GetSubscriber().PublishAsync(Channel(scope), $"{FailedPrefix}{milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Log.SharedCacheUnavailable(logger, "publish", e.GetType().Name);
+        }
+    }
+
+    public async Task<TimeSpan?> RecentFailureAsync(TokenScope scope, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var remaining = await (await redis.GetAsync()).GetDatabase().KeyTimeToLiveAsync(FailureKey(scope));
+            return remaining > TimeSpan.Zero ? remaining : null;
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Log.SharedCacheUnavailable(logger, "read", e.GetType().Name);
+            return null;
+        }
+    }
+
+    private const string FailedPrefix = "failed:";
+
+    private static TimeSpan? ParseFailure(RedisValue message) =>
+        message.ToString() is { } text && text.StartsWith(FailedPrefix, StringComparison.Ordinal)
+        && long.TryParse(text.AsSpan(FailedPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : null;
 
     internal static byte[] Encode(AccessToken token)
     {
@@ -165,6 +221,8 @@ internal sealed partial class DistributedTokenStore(
     }
 
     private string LockKey(TokenScope scope) => $"{redisOptions.Value.InstanceName}{scope.CacheKey}:lock";
+
+    private string FailureKey(TokenScope scope) => $"{redisOptions.Value.InstanceName}{scope.CacheKey}:failed";
 
     private RedisChannel Channel(TokenScope scope) => RedisChannel.Literal($"{redisOptions.Value.InstanceName}{scope.CacheKey}:stored");
 

@@ -21,8 +21,28 @@ internal interface ISharedTokenStore
     /// </summary>
     Task<TokenLease?> TryLockAsync(TokenScope scope, CancellationToken cancellationToken);
 
-    /// <summary>Waits, up to <paramref name="timeout"/>, for another replica to store a token that <paramref name="accept"/> takes.</summary>
-    Task<AccessToken?> WaitForTokenAsync(TokenScope scope, Func<AccessToken, bool> accept, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>
+    /// Waits, up to <paramref name="timeout"/>, for the replica holding the lock to store a token that
+    /// <paramref name="accept"/> takes, or to report that its token request failed.
+    /// </summary>
+    Task<SharedWait> WaitForTokenAsync(TokenScope scope, Func<AccessToken, bool> accept, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records for every replica that this replica's token request failed and how long all should back off, and
+    /// tells the waiting ones at once.
+    /// </summary>
+    Task PublishFailureAsync(TokenScope scope, TimeSpan retryAfter);
+
+    /// <summary>How long replicas should still back off after a recent failure of any replica, or null.</summary>
+    Task<TimeSpan?> RecentFailureAsync(TokenScope scope, CancellationToken cancellationToken);
+}
+
+/// <summary>What waiting on another replica's token request came to.</summary>
+/// <param name="Token">The token it stored, if it did.</param>
+/// <param name="FailedRetryAfter">When its request failed: how long to back off.</param>
+internal readonly record struct SharedWait(AccessToken? Token, TimeSpan? FailedRetryAfter)
+{
+    public static SharedWait TimedOut => default;
 }
 
 /// <summary>The cross-replica lock, released when disposed (if this replica holds it).</summary>
@@ -48,6 +68,10 @@ internal sealed class NoSharedTokenStore : ISharedTokenStore
 
     public Task<TokenLease?> TryLockAsync(TokenScope scope, CancellationToken cancellationToken) => Task.FromResult<TokenLease?>(null);
 
-    public Task<AccessToken?> WaitForTokenAsync(TokenScope scope, Func<AccessToken, bool> accept, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Task.FromResult<AccessToken?>(null);
+    public Task<SharedWait> WaitForTokenAsync(TokenScope scope, Func<AccessToken, bool> accept, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.FromResult(SharedWait.TimedOut);
+
+    public Task PublishFailureAsync(TokenScope scope, TimeSpan retryAfter) => Task.CompletedTask;
+
+    public Task<TimeSpan?> RecentFailureAsync(TokenScope scope, CancellationToken cancellationToken) => Task.FromResult<TimeSpan?>(null);
 }

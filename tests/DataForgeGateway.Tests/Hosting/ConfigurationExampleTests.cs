@@ -25,7 +25,11 @@ public sealed class ConfigurationExampleTests
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(ExamplePath)
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Environments:stage:Auth0:ClientSecret"] = "from-a-secret" })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Gateway:Environments:stage:Auth0:ClientSecret"] = "from-a-secret",
+                ["Gateway:Environments:prod:Auth0:ClientSecret"] = "from-another-secret",
+            })
             .Build();
 
         Assert.True(new GatewayOptions.Validator().Validate(null, configuration.GetSection("Gateway").Get<GatewayOptions>()!).Succeeded);
@@ -39,6 +43,8 @@ public sealed class ConfigurationExampleTests
         var configuration = Load();
 
         Assert.Equal("", configuration["Gateway:Environments:stage:Auth0:ClientSecret"]);
+        Assert.Equal("", configuration["Gateway:Environments:prod:Auth0:ClientSecret"]);
+        Assert.Equal("", configuration["Gateway:Tokens:EncryptionKey"]);
         Assert.Equal("", configuration["Gateway:Redis:ConnectionString"]);
     }
 

@@ -49,14 +49,14 @@ public static class ConfigurationSurface
             }
             else if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>))
             {
-                foreach (var leaf in Leaves(propertyType.GetGenericArguments()[1], $"{key}:*"))
+                foreach (var leaf in ElementLeaves(propertyType.GetGenericArguments()[1], $"{key}:*"))
                 {
                     yield return leaf;
                 }
             }
             else if (propertyType.IsGenericType && typeof(IList).IsAssignableFrom(propertyType))
             {
-                foreach (var leaf in Leaves(propertyType.GetGenericArguments()[0], $"{key}:#"))
+                foreach (var leaf in ElementLeaves(propertyType.GetGenericArguments()[0], $"{key}:#"))
                 {
                     yield return leaf;
                 }
@@ -70,6 +70,8 @@ public static class ConfigurationSurface
             }
         }
     }
+
+    private static IEnumerable<string> ElementLeaves(Type element, string key) => IsScalar(element) ? [key] : Leaves(element, key);
 
     private static bool IsScalar(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan) || type == typeof(decimal)

@@ -112,6 +112,35 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task During_an_Auth0_outage_the_replicas_share_one_failure_instead_of_asking_once_each()
+    {
+        _sandbox.Switches.TokenEndpointStatus = 503;
+        var callers = Replicas(3, redis.SettingsForTest("outage"));
+
+        var statuses = await LoadAsync(callers, requests: 90);
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
+        Assert.Equal(1, _sandbox.Recorder.TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_Redis_that_stops_answering_costs_no_failed_request()
+    {
+        await using var ownRedis = await RedisServer.StartAsync();
+        var settings = Settings(ownRedis);
+        settings["Gateway:Redis:OperationTimeout"] = "00:00:00.200";
+        var callers = Replicas(2, settings);
+        await LoadAsync(callers, requests: 20);
+
+        // The server stays up but answers nothing for a while: every command times out.
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true");
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "4000", "ALL");
+        var statuses = await LoadAsync(callers, requests: 60, midway: () => _clock.Advance(TimeSpan.FromMinutes(56)));
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+    }
+
+    [Fact]
     public async Task With_Redis_down_from_the_start_requests_are_served_and_readiness_is_degraded()
     {
         var callers = Replicas(1, new Dictionary<string, string?>

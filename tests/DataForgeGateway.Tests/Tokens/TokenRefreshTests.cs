@@ -77,6 +77,29 @@ public sealed class TokenRefreshTests : IAsyncLifetime
         Assert.Equal(forwarded, _sandbox.Recorder.Requests.Count);
     }
 
+    [Theory]
+    [InlineData(401)]
+    [InlineData(403)]
+    [InlineData(429)]
+    [InlineData(500)]
+    [InlineData(200)] // an HTML page instead of a token
+    public async Task Whatever_Auth0_fails_with_the_cached_token_keeps_being_served(int tokenStatus)
+    {
+        using var caller = _gateway.CreateCaller();
+        using (await caller.GetAsync("/external/sources?projectId=1"))
+        {
+        }
+
+        _sandbox.Switches.TokenEndpointStatus = tokenStatus;
+        await Eventually.AdvanceUntilAsync(_clock, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(54), () => _sandbox.Recorder.TokenRequests >= 2);
+
+        using var response = await caller.GetAsync("/external/sources?projectId=1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _sandbox.Recorder.TokensIssued);
+        Assert.Single(_sandbox.Recorder.Requests.Select(r => r.Authorization).Distinct());
+    }
+
     [Fact]
     public async Task A_burst_of_requests_while_Auth0_fails_does_not_become_a_burst_at_Auth0()
     {
