@@ -26,12 +26,13 @@ public static class Eventually
     }
 
     /// <summary>
-    /// Moves the fake clock forward one step at a time, giving background work a moment after each step, until
-    /// <paramref name="condition"/> holds. Returns how far the clock moved.
+    /// Moves the fake clock forward by <paramref name="first"/>, then one step at a time, giving background work a
+    /// moment after each step, until <paramref name="condition"/> holds. Returns how far the clock moved.
     /// </summary>
-    public static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider clock, TimeSpan step, TimeSpan max, Func<bool> condition)
+    public static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider clock, TimeSpan first, TimeSpan step, TimeSpan max, Func<bool> condition)
     {
-        var advanced = TimeSpan.Zero;
+        clock.Advance(first);
+        var advanced = first;
         using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
         while (!condition())
         {

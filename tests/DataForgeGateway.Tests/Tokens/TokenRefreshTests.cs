@@ -35,7 +35,7 @@ public sealed class TokenRefreshTests : IAsyncLifetime
         {
         }
 
-        var elapsed = await Eventually.AdvanceUntilAsync(_clock, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(54), () => _sandbox.Recorder.TokensIssued == 2);
+        var elapsed = await Eventually.AdvanceUntilAsync(_clock, TimeSpan.FromMinutes(44), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(54), () => _sandbox.Recorder.TokensIssued == 2);
 
         // 80% of an hour with 5% jitter either way: between minute 45 and 51.
         Assert.InRange(elapsed, TimeSpan.FromMinutes(45), TimeSpan.FromMinutes(52));
@@ -58,7 +58,7 @@ public sealed class TokenRefreshTests : IAsyncLifetime
         _sandbox.Switches.TokenEndpointStatus = 503;
 
         // Past the refresh point the background refresh fails, and the old token is still served ...
-        await Eventually.AdvanceUntilAsync(_clock, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(54), () => _sandbox.Recorder.TokenRequests >= 2);
+        await Eventually.AdvanceUntilAsync(_clock, TimeSpan.FromMinutes(44), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(54), () => _sandbox.Recorder.TokenRequests >= 2);
         _clock.SetUtcNow(new DateTimeOffset(2026, 11, 27, 9, 54, 59, TimeSpan.Zero));
         using (var response = await caller.GetAsync("/external/sources?projectId=1"))
         {
@@ -91,7 +91,7 @@ public sealed class TokenRefreshTests : IAsyncLifetime
         }
 
         _sandbox.Switches.TokenEndpointStatus = tokenStatus;
-        await Eventually.AdvanceUntilAsync(_clock, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(54), () => _sandbox.Recorder.TokenRequests >= 2);
+        await Eventually.AdvanceUntilAsync(_clock, TimeSpan.FromMinutes(44), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(54), () => _sandbox.Recorder.TokenRequests >= 2);
 
         using var response = await caller.GetAsync("/external/sources?projectId=1");
 
