@@ -6,25 +6,34 @@ using DataForgeGateway.Routing;
 using DataForgeGateway.Telemetry;
 using DataForgeGateway.Tokens;
 
+if (KeysCommand.TryRun(args, Console.Out, Console.Error, out var exitCode))
+{
+    return exitCode;                 // `keys new --caller NAME`: mint a key, print it once
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddGatewayConfiguration();    // plus mounted secret files (Gateway:SecretsDirectory)
+builder.AddGatewayConfiguration();   // plus mounted secret files (Gateway:SecretsDirectory)
 builder.AddManagementPort();         // health on a port of its own, which the ingress does not expose
 builder.AddGatewayTelemetry();       // OpenTelemetry traces, metrics, logs (OTLP when configured)
 builder.Services.AddGatewayProblemDetails();
-builder.AddCallers();                // X-Api-Key -> caller, keys stored only as hashes
+builder.AddIngress();                // X-Forwarded-* believed from the ingress networks only
+builder.AddCallers();                // X-Api-Key -> caller and its permissions; keys stored only as hashes
 builder.AddAuth0Tokens();            // Auth0 M2M token: in-process cache, then Redis, then Auth0
 builder.AddDataForgeRoutes();        // YARP: the four DataForge operations, nothing else
 builder.AddGatewayHealthChecks();
 
 var app = builder.Build();
 
+app.UseIngress();                    // client address and path base as the ingress vouches for them
 app.MapManagementEndpoints();        // management port: /health/live, /health/ready
 app.UseGatewayProblemDetails();      // every error is problem+json with a stable type
-app.UseAuthentication();             // who is calling (401 for a missing or wrong key)
-app.UseAuthorization();              // may they (nothing is forwarded before this passes)
+app.UseCanonicalPaths();             // 400 for '..', '%2F', '//', ';' and other path tricks
+app.UseAuthentication();             // who is calling (401 for a missing, wrong or expired key)
+app.UseAuthorization();              // may they use this environment and operation (403)
 app.MapDataForgeRoutes(proxy =>      // forward: caller headers stripped, the gateway's token injected
 {
+    proxy.UseRequestValidation();    // 400/413/415 for bad input; 403 for a project or source not theirs
     proxy.UseTokenReplay();          // DataForge said 401: renew the token once, replay the request once
 });
 

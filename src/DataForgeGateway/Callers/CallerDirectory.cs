@@ -4,11 +4,25 @@ using DataForgeGateway.Hosting;
 
 namespace DataForgeGateway.Callers;
 
-/// <summary>Finds the caller an API key belongs to. Rebuilt when the configured callers change, without a restart.</summary>
+/// <summary>What checking a presented key came to.</summary>
+internal enum KeyCheck
+{
+    Valid,
+    Malformed,
+    Unknown,
+    Expired,
+    NotYetValid,
+}
+
+/// <summary>
+/// Finds the caller a key belongs to: a <c>dfgw_</c> key by its key id, then a constant-time comparison of its
+/// hash; a key configured by hash alone by its hash. Rebuilt when the configured callers change (keys added,
+/// revoked, permissions changed), without a restart.
+/// </summary>
 internal sealed class CallerDirectory : IDisposable
 {
     private readonly LiveOptions<CallersOptions> _options;
-    private volatile FrozenDictionary<KeyDigest, ClaimsPrincipal>? _byDigest;
+    private volatile Directory? _directory;
 
     public CallerDirectory(LiveOptions<CallersOptions> options)
     {
@@ -16,32 +30,81 @@ internal sealed class CallerDirectory : IDisposable
         _options.Changed += Rebuild;
     }
 
-    /// <summary>The caller whose key this is, or null. The principal is shared: never modify it.</summary>
-    public ClaimsPrincipal? Find(ReadOnlySpan<char> apiKey) =>
-        apiKey.Length is > 0 and <= KeyDigest.MaxKeyLength
-        && (_byDigest ??= Build(_options.Current)).TryGetValue(KeyDigest.Compute(apiKey), out var caller)
-            ? caller
-            : null;
+    public KeyCheck Check(ReadOnlySpan<char> apiKey, DateTimeOffset now, out ClaimsPrincipal? caller)
+    {
+        caller = null;
+        if (apiKey.Length is 0 or > KeyDigest.MaxKeyLength)
+        {
+            return KeyCheck.Unknown;
+        }
+
+        var directory = _directory ??= Build(_options.Current);
+        var digest = KeyDigest.Compute(apiKey);
+        Entry? entry;
+        switch (ApiKeyFormat.Inspect(apiKey, out var keyId))
+        {
+            case KeyShape.Malformed:
+                return KeyCheck.Malformed;
+            case KeyShape.Valid when directory.ById.TryGetValue(keyId, out var byId):
+                entry = byId.Digest.FixedTimeEquals(digest) ? byId : null;
+                break;
+            default:
+                entry = directory.ByDigest.GetValueOrDefault(digest);
+                break;
+        }
+
+        // The key's window is told only to whoever holds the key itself.
+        if (entry is null)
+        {
+            return KeyCheck.Unknown;
+        }
+
+        if (entry.NotBefore is { } notBefore && now < notBefore)
+        {
+            return KeyCheck.NotYetValid;
+        }
+
+        if (entry.Expires is { } expires && now >= expires)
+        {
+            return KeyCheck.Expired;
+        }
+
+        caller = entry.Principal;
+        return KeyCheck.Valid;
+    }
 
     public void Dispose() => _options.Changed -= Rebuild;
 
-    private void Rebuild(CallersOptions options) => _byDigest = Build(options);
+    private void Rebuild(CallersOptions options) => _directory = Build(options);
 
-    private static FrozenDictionary<KeyDigest, ClaimsPrincipal> Build(CallersOptions options)
+    private static Directory Build(CallersOptions options)
     {
-        var byDigest = new Dictionary<KeyDigest, ClaimsPrincipal>();
+        var byId = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        var byDigest = new Dictionary<KeyDigest, Entry>();
         foreach (var (caller, settings) in options.Callers)
         {
-            var principal = new ClaimsPrincipal(new CallerIdentity(caller, settings));
             foreach (var key in settings.Keys)
             {
-                if (KeyDigest.TryParse(key.Sha256, out var digest))
+                if (!KeyDigest.TryParse(key.Sha256, out var digest))
                 {
-                    byDigest.TryAdd(digest, principal);
+                    continue;
+                }
+
+                var keyId = key.Id is { Length: > 0 } id ? id : null;
+                var entry = new Entry(digest, key.NotBefore, key.Expires, new ClaimsPrincipal(new CallerIdentity(caller, keyId, settings)));
+                byDigest.TryAdd(digest, entry);
+                if (keyId is not null)
+                {
+                    byId.TryAdd(keyId, entry);
                 }
             }
         }
 
-        return byDigest.ToFrozenDictionary();
+        return new Directory(byId.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>(), byDigest.ToFrozenDictionary());
     }
+
+    /// <summary>One configured key. Its principal is shared by every request: never modify it.</summary>
+    private sealed record Entry(KeyDigest Digest, DateTimeOffset? NotBefore, DateTimeOffset? Expires, ClaimsPrincipal Principal);
+
+    private sealed record Directory(FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ById, FrozenDictionary<KeyDigest, Entry> ByDigest);
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using DataForgeGateway.Routing;
 using Microsoft.Extensions.Options;
 
 namespace DataForgeGateway.Callers;
@@ -11,19 +12,21 @@ public sealed partial class CallersOptions
     /// <summary>Callers by name (for example <c>billing-svc</c>); the name is what audit and metrics show.</summary>
     public Dictionary<string, CallerOptions> Callers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Every key must be a well-formed hash, and no hash may belong to two callers.</summary>
+    /// <summary>Every key must be a well-formed hash with a well-formed id, and no hash or id may be used twice.</summary>
     internal sealed partial class Validator(IConfiguration configuration) : IValidateOptions<CallersOptions>
     {
         public ValidateOptionsResult Validate(string? name, CallersOptions options)
         {
             var environments = configuration.GetSection($"{SectionName}:Environments").GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var operations = DataForgeOperation.All.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
             var failures = new List<string>();
             if (options.Callers.Count == 0)
             {
                 failures.Add($"{SectionName}:Callers must define at least one caller with at least one key.");
             }
 
-            var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+            var hashOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+            var idOwners = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (caller, settings) in options.Callers)
             {
                 var key = $"{SectionName}:Callers:{caller}";
@@ -37,24 +40,39 @@ public sealed partial class CallersOptions
                     failures.Add($"{key}:Keys must hold at least one key.");
                 }
 
-                for (var i = 0; i < settings.Environments.Count; i++)
-                {
-                    if (settings.Environments[i] != "*" && !environments.Contains(settings.Environments[i]))
-                    {
-                        failures.Add($"{key}:Environments:{i} names an environment that is not under {SectionName}:Environments.");
-                    }
-                }
+                CheckList(settings.Environments, $"{key}:Environments", e => e == "*" || environments.Contains(e), "names an environment that is not under Gateway:Environments.", failures);
+                CheckList(settings.Operations, $"{key}:Operations", operations.Contains, "names no DataForge operation (source-pull, inputs-filtered, sources, sources-filtered-by-name).", failures);
+                CheckList(settings.ProjectIds, $"{key}:ProjectIds", IsNumericId, "must be a project id (digits).", failures);
+                CheckList(settings.SourceIds, $"{key}:SourceIds", IsNumericId, "must be a source id (digits).", failures);
 
                 for (var i = 0; i < settings.Keys.Count; i++)
                 {
-                    var hash = settings.Keys[i].Sha256;
-                    if (!KeyDigest.TryParse(hash, out _))
+                    var entry = settings.Keys[i];
+                    var entryKey = $"{key}:Keys:{i}";
+                    if (!KeyDigest.TryParse(entry.Sha256, out _))
                     {
-                        failures.Add($"{key}:Keys:{i}:Sha256 must be the lower-case hex SHA-256 of the key (64 characters).");
+                        failures.Add($"{entryKey}:Sha256 must be the lower-case hex SHA-256 of the key (64 characters).");
                     }
-                    else if (!owners.TryAdd(hash, caller))
+                    else if (!hashOwners.TryAdd(entry.Sha256, caller))
                     {
-                        failures.Add($"{key}:Keys:{i}:Sha256 is also a key of caller '{owners[hash]}': every key belongs to one caller.");
+                        failures.Add($"{entryKey}:Sha256 is also a key of caller '{hashOwners[entry.Sha256]}': every key belongs to one caller.");
+                    }
+
+                    if (entry.Id is { Length: > 0 } id)
+                    {
+                        if (!ApiKeyFormat.IsKeyId(id))
+                        {
+                            failures.Add($"{entryKey}:Id must be 4 to 32 lower-case letters and digits, as 'keys new' prints it.");
+                        }
+                        else if (!idOwners.TryAdd(id, caller))
+                        {
+                            failures.Add($"{entryKey}:Id is used twice (also by caller '{idOwners[id]}'): key ids are unique.");
+                        }
+                    }
+
+                    if (entry.NotBefore is { } notBefore && entry.Expires is { } expires && expires <= notBefore)
+                    {
+                        failures.Add($"{entryKey}:Expires must be later than {entryKey}:NotBefore.");
                     }
                 }
             }
@@ -62,12 +80,25 @@ public sealed partial class CallersOptions
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
 
+        private static void CheckList(List<string> values, string key, Func<string, bool> valid, string problem, List<string> failures)
+        {
+            for (var i = 0; i < values.Count; i++)
+            {
+                if (!valid(values[i]))
+                {
+                    failures.Add($"{key}:{i} {problem}");
+                }
+            }
+        }
+
+        private static bool IsNumericId(string value) => value.Length is > 0 and <= 18 && value.All(char.IsAsciiDigit);
+
         [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
         private static partial Regex CallerName();
     }
 }
 
-/// <summary>One internal service that calls the gateway.</summary>
+/// <summary>One internal service that calls the gateway, and what it may do.</summary>
 public sealed class CallerOptions
 {
     /// <summary>The caller's API keys, stored only as hashes. Several keys let a caller rotate without downtime.</summary>
@@ -78,11 +109,29 @@ public sealed class CallerOptions
     /// (<c>/external/...</c> and its named form).
     /// </summary>
     public List<string> Environments { get; set; } = [];
+
+    /// <summary>The operations the caller may call (source-pull, inputs-filtered, sources, sources-filtered-by-name). Empty: all four.</summary>
+    public List<string> Operations { get; set; } = [];
+
+    /// <summary>The projects the caller may list sources of (<c>projectId</c>). Empty: any.</summary>
+    public List<string> ProjectIds { get; set; } = [];
+
+    /// <summary>The sources the caller may pull or read inputs of (<c>sourceId</c>, <c>source_id</c>). Empty: any.</summary>
+    public List<string> SourceIds { get; set; } = [];
 }
 
-/// <summary>One API key, as its hash.</summary>
+/// <summary>One API key, as its hash, with the window in which it is accepted.</summary>
 public sealed class ApiKeyOptions
 {
-    /// <summary>Lower-case hex SHA-256 of the key's UTF-8 bytes (<c>printf %s "$KEY" | sha256sum</c>).</summary>
+    /// <summary>The key's public id (the part after <c>dfgw_</c>), as <c>keys new</c> prints it. Empty for a key configured by hash alone.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>Lower-case hex SHA-256 of the whole key's UTF-8 bytes (<c>printf %s "$KEY" | sha256sum</c>).</summary>
     public string Sha256 { get; set; } = "";
+
+    /// <summary>The key is refused before this moment (for a rotation planned ahead). Empty: at once.</summary>
+    public DateTimeOffset? NotBefore { get; set; }
+
+    /// <summary>The key is refused from this moment on. Empty: until it is removed.</summary>
+    public DateTimeOffset? Expires { get; set; }
 }

@@ -7,7 +7,7 @@ using Yarp.ReverseProxy.Model;
 
 namespace DataForgeGateway.Callers;
 
-/// <summary>The caller may call this route: today, whether it may use the route's environment.</summary>
+/// <summary>The caller may call this route: its environment and its operation. (Projects and sources are checked once the request is read.)</summary>
 internal sealed class DataForgeAccessRequirement : IAuthorizationRequirement;
 
 internal sealed class DataForgeAccessHandler(LiveOptions<GatewayOptions> gateway) : AuthorizationHandler<DataForgeAccessRequirement, HttpContext>
@@ -20,13 +20,18 @@ internal sealed class DataForgeAccessHandler(LiveOptions<GatewayOptions> gateway
             return Task.CompletedTask;
         }
 
-        if (caller.MayUse(environment, gateway.Current.DefaultEnvironment))
+        var operation = route.Metadata?.GetValueOrDefault(RouteMetadata.Operation) ?? "";
+        if (!caller.MayUse(environment, gateway.Current.DefaultEnvironment))
         {
-            context.Succeed(requirement);
+            context.Fail(new AuthorizationFailureReason(this, $"Caller '{caller.Name}' may not use environment '{environment}'."));
+        }
+        else if (!caller.MayCall(operation))
+        {
+            context.Fail(new AuthorizationFailureReason(this, $"Caller '{caller.Name}' may not call operation '{operation}'."));
         }
         else
         {
-            context.Fail(new AuthorizationFailureReason(this, $"Caller '{caller.Name}' may not use environment '{environment}'."));
+            context.Succeed(requirement);
         }
 
         return Task.CompletedTask;

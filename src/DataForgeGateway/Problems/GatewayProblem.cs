@@ -10,9 +10,17 @@ public sealed record GatewayProblem(int Status, string Slug, string Title)
 
     public static readonly GatewayProblem ApiKeyMissing = new(401, "api-key-missing", "An API key is required");
     public static readonly GatewayProblem ApiKeyInvalid = new(401, "api-key-invalid", "The API key is not valid");
+    public static readonly GatewayProblem ApiKeyMalformed = new(401, "api-key-malformed", "The API key is mistyped or truncated");
+    public static readonly GatewayProblem ApiKeyExpired = new(401, "api-key-expired", "The API key has expired");
+    public static readonly GatewayProblem ApiKeyNotYetValid = new(401, "api-key-not-yet-valid", "The API key is not valid yet");
+    public static readonly GatewayProblem ApiKeyInQuery = new(401, "api-key-in-query", "API keys are not accepted in the query string");
+    public static readonly GatewayProblem InvalidRequest = new(400, "invalid-request", "The request is not one DataForge would accept");
+    public static readonly GatewayProblem PathNotCanonical = new(400, "path-not-canonical", "The request target is not in canonical form");
     public static readonly GatewayProblem Forbidden = new(403, "forbidden", "The caller may not do this");
     public static readonly GatewayProblem RouteNotFound = new(404, "route-not-found", "No DataForge operation has this path");
     public static readonly GatewayProblem MethodNotAllowed = new(405, "method-not-allowed", "The DataForge operation does not take this method");
+    public static readonly GatewayProblem BodyTooLarge = new(413, "body-too-large", "The request body is larger than the gateway accepts");
+    public static readonly GatewayProblem UnsupportedMediaType = new(415, "unsupported-media-type", "The request body must be JSON");
     public static readonly GatewayProblem InternalError = new(500, "internal-error", "The gateway failed to handle the request");
     public static readonly GatewayProblem UpstreamUnavailable = new(502, "upstream-unavailable", "DataForge could not be reached");
     public static readonly GatewayProblem UpstreamTokenRejected = new(502, "upstream-token-rejected", "DataForge refused the gateway's access token");
@@ -25,10 +33,13 @@ public sealed record GatewayProblem(int Status, string Slug, string Title)
     /// <summary>The kind the gateway uses for a bare status code, such as the 404 of an unknown path.</summary>
     public static GatewayProblem? ForStatus(int status) => status switch
     {
+        400 => InvalidRequest,
         401 => ApiKeyInvalid,
         403 => Forbidden,
         404 => RouteNotFound,
         405 => MethodNotAllowed,
+        413 => BodyTooLarge,
+        415 => UnsupportedMediaType,
         500 => InternalError,
         502 => UpstreamUnavailable,
         503 => TokenUnavailable,

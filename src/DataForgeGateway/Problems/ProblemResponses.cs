@@ -6,7 +6,14 @@ namespace DataForgeGateway.Problems;
 /// <summary>Writes a <see cref="GatewayProblem"/> to the caller, with the headers its status calls for.</summary>
 internal static class ProblemResponses
 {
-    public static Task WriteProblemAsync(this HttpContext context, GatewayProblem problem, string? detail = null, TimeSpan? retryAfter = null)
+    public static Task WriteProblemAsync(this HttpContext context, GatewayProblem problem, string? detail = null, TimeSpan? retryAfter = null) =>
+        context.WriteProblemAsync(problem, detail, retryAfter, errors: null);
+
+    /// <summary>A 400 that lists what is wrong with each field, as <c>errors: { field: [messages] }</c>.</summary>
+    public static Task WriteValidationProblemAsync(this HttpContext context, IDictionary<string, string[]> errors) =>
+        context.WriteProblemAsync(GatewayProblem.InvalidRequest, "See errors for what is wrong with each field.", retryAfter: null, errors);
+
+    private static Task WriteProblemAsync(this HttpContext context, GatewayProblem problem, string? detail, TimeSpan? retryAfter, IDictionary<string, string[]>? errors)
     {
         context.Response.StatusCode = problem.Status;
         if (retryAfter is { } wait)
@@ -17,13 +24,9 @@ internal static class ProblemResponses
         return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = problem.Status,
-                Type = problem.Type,
-                Title = problem.Title,
-                Detail = detail,
-            },
+            ProblemDetails = errors is null
+                ? new ProblemDetails { Status = problem.Status, Type = problem.Type, Title = problem.Title, Detail = detail }
+                : new HttpValidationProblemDetails(errors) { Status = problem.Status, Type = problem.Type, Title = problem.Title, Detail = detail },
         }).AsTask();
     }
 }

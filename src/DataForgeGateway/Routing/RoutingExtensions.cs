@@ -12,9 +12,19 @@ public static class RoutingExtensions
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptions.Validator>();
         builder.Services.AddLiveOptions();
+        builder.Services.AddOptions<RequestOptions>().BindConfiguration(RequestOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RequestOptions>, RequestOptions.Validator>();
+        builder.Services.AddSingleton<RequestValidationMiddleware>();
         builder.Services.AddSingleton<IProxyConfigProvider, DataForgeProxyConfigProvider>();
         builder.Services.AddReverseProxy().AddTransforms<RequestHygieneTransformProvider>();
         return builder;
+    }
+
+    /// <summary>Checks parameters, body and the caller's project and source permissions before forwarding.</summary>
+    public static IReverseProxyApplicationBuilder UseRequestValidation(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<RequestValidationMiddleware>();
+        return proxy;
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ public sealed class ApiKeyAuthenticationTests : GatewayTest
 
         using var response = await caller.GetAsync($"/external/sources?projectId=1&api_key={GatewayHost.CallerKey}");
 
-        await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "api-key-missing");
+        await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "api-key-in-query");
         Assert.Equal(0, Sandbox.Recorder.Arrivals);
     }
 

@@ -1,0 +1,74 @@
+using DataForgeGateway.Problems;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace DataForgeGateway.Routing;
+
+/// <summary>
+/// Refuses a request target that is not in canonical form, before anything else looks at it: absolute-form
+/// targets, dot segments and their encodings (<c>..</c>, <c>%2e%2e</c>), encoded and double-encoded slashes
+/// (<c>%2F</c>, <c>%252F</c>), backslashes, doubled slashes, <c>;</c> parameters and control characters. What
+/// the gateway routes is then exactly what DataForge receives, and no path can reach outside the four routes.
+/// </summary>
+internal static class CanonicalPathMiddleware
+{
+    public static IApplicationBuilder UseCanonicalPaths(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
+        var query = target.IndexOf('?', StringComparison.Ordinal);
+        if (WhyNotCanonical(query < 0 ? target : target[..query]) is { } reason)
+        {
+            await context.WriteProblemAsync(GatewayProblem.PathNotCanonical, reason);
+            return;
+        }
+
+        await next(context);
+    });
+
+    internal static string? WhyNotCanonical(string path)
+    {
+        if (!path.StartsWith('/'))
+        {
+            return "Send the path alone (origin-form), not an absolute URL.";
+        }
+
+        if (path.Contains("//", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal) || path.Contains(';', StringComparison.Ordinal))
+        {
+            return "Doubled slashes, backslashes and ';' parameters are not accepted in the path.";
+        }
+
+        foreach (var segment in path.Split('/'))
+        {
+            if (segment is "." or "..")
+            {
+                return "Dot segments ('.', '..') are not accepted in the path.";
+            }
+        }
+
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (char.IsControl(path[i]))
+            {
+                return "Control characters are not accepted in the path.";
+            }
+
+            if (path[i] == '%' && !IsAllowedEscape(path, i))
+            {
+                return "Only letters, digits, spaces, '-', '_', '~' and non-ASCII characters may be percent-encoded in the path.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>An escape that decodes to a harmless character: never '/', '\', '.', '%', ';' or a control character.</summary>
+    private static bool IsAllowedEscape(string path, int index)
+    {
+        if (index + 2 >= path.Length || !char.IsAsciiHexDigit(path[index + 1]) || !char.IsAsciiHexDigit(path[index + 2]))
+        {
+            return false;
+        }
+
+        var value = Convert.ToByte(path.Substring(index + 1, 2), 16);
+        return value >= 0x80 || char.IsAsciiLetterOrDigit((char)value) || value is (byte)' ' or (byte)'-' or (byte)'_' or (byte)'~';
+    }
+}

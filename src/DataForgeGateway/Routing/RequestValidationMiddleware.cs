@@ -1,0 +1,240 @@
+using System.Text.Json;
+using DataForgeGateway.Callers;
+using DataForgeGateway.Hosting;
+using DataForgeGateway.Problems;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Model;
+
+namespace DataForgeGateway.Routing;
+
+/// <summary>
+/// Checks a request before it is forwarded: its parameters are what DataForge would accept (400 listing each bad
+/// field), its body fits (413) and is JSON where one is expected (415), and the caller may touch the project and
+/// source it names (403). Nothing is forwarded unless all of this holds.
+/// </summary>
+internal sealed class RequestValidationMiddleware(LiveOptions<RequestOptions> options) : IMiddleware
+{
+    private const int MaxFilterLength = 100;
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var operation = context.GetReverseProxyFeature().Route.Config.Metadata?.GetValueOrDefault(RouteMetadata.Operation);
+        var settings = options.Current;
+        var request = context.Request;
+        if (request.ContentLength > settings.MaxBodyBytes)
+        {
+            await context.WriteProblemAsync(GatewayProblem.BodyTooLarge, $"At most {settings.MaxBodyBytes} bytes.");
+            return;
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var input = new RequestInput();
+        CheckQuery(request, operation, errors, input);
+        if (operation == DataForgeOperation.InputsFiltered.Name)
+        {
+            if (!IsJson(request.ContentType))
+            {
+                await context.WriteProblemAsync(GatewayProblem.UnsupportedMediaType, "Send the body as application/json.");
+                return;
+            }
+
+            if (await ReadBodyAsync(context, settings.MaxBodyBytes) is not { } body)
+            {
+                await context.WriteProblemAsync(GatewayProblem.BodyTooLarge, $"At most {settings.MaxBodyBytes} bytes.");
+                return;
+            }
+
+            CheckInputsFilter(body, settings.MaxInputsLimit, errors, input);
+        }
+        else
+        {
+            if (HasBody(request))
+            {
+                errors["body"] = [$"The {operation} operation takes no body."];
+            }
+
+            CheckRouteValues(request, operation, errors, input);
+        }
+
+        if (errors.Count > 0)
+        {
+            await context.WriteValidationProblemAsync(errors);
+            return;
+        }
+
+        if (Refusal(context.User.Identity as CallerIdentity, input) is { } refusal)
+        {
+            await context.WriteProblemAsync(GatewayProblem.Forbidden, refusal);
+            return;
+        }
+
+        await next(context);
+    }
+
+    private static void CheckQuery(HttpRequest request, string? operation, Dictionary<string, string[]> errors, RequestInput input)
+    {
+        var takesProject = operation == DataForgeOperation.Sources.Name || operation == DataForgeOperation.SourcesFilteredByName.Name;
+        foreach (var (name, values) in request.Query)
+        {
+            if (!takesProject || name != "projectId")
+            {
+                errors[name] = [$"The {operation} operation takes no '{name}' parameter."];
+            }
+            else if (values.Count != 1 || !IsNumericId(values[0]))
+            {
+                errors[name] = ["projectId must be given once, as a project id (digits)."];
+            }
+            else
+            {
+                input.ProjectId = values[0];
+            }
+        }
+    }
+
+    private static void CheckRouteValues(HttpRequest request, string? operation, Dictionary<string, string[]> errors, RequestInput input)
+    {
+        if (operation == DataForgeOperation.SourcePull.Name)
+        {
+            var sourceId = request.RouteValues["sourceId"] as string;
+            if (IsNumericId(sourceId))
+            {
+                input.SourceId = sourceId;
+            }
+            else
+            {
+                errors["sourceId"] = ["sourceId must be a source id (digits)."];
+            }
+        }
+        else if (operation == DataForgeOperation.SourcesFilteredByName.Name)
+        {
+            var filter = request.RouteValues["filter"] as string ?? "";
+            if (filter.Length is 0 or > MaxFilterLength || filter.Trim().Length == 0 || !filter.All(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_' or '~'))
+            {
+                errors["filter"] = [$"filter must be 1 to {MaxFilterLength} letters, digits, spaces, '-', '_' or '~'."];
+            }
+        }
+    }
+
+    /// <summary>The vendor sends these fields as strings ("19709", "100", "false"); DataForge also takes numbers and booleans.</summary>
+    private static void CheckInputsFilter(byte[] body, int maxLimit, Dictionary<string, string[]> errors, RequestInput input)
+    {
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            errors["body"] = ["The body must be a JSON object: {\"source_id\", \"limit\", \"effective_filter\"}."];
+            return;
+        }
+
+        using (json)
+        {
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                errors["body"] = ["The body must be a JSON object: {\"source_id\", \"limit\", \"effective_filter\"}."];
+                return;
+            }
+
+            foreach (var property in root.EnumerateObject().Where(p => p.Name is not ("source_id" or "limit" or "effective_filter")))
+            {
+                errors[property.Name] = ["DataForge takes only source_id, limit and effective_filter."];
+            }
+
+            var sourceId = Scalar(root, "source_id");
+            if (IsNumericId(sourceId))
+            {
+                input.SourceId = sourceId;
+            }
+            else
+            {
+                errors["source_id"] = ["source_id is required: a source id, as a string of digits or a number."];
+            }
+
+            if (!int.TryParse(Scalar(root, "limit"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) || limit < 1 || limit > maxLimit)
+            {
+                errors["limit"] = [$"limit is required: a whole number from 1 to {maxLimit}, as a string or a number."];
+            }
+
+            if (Scalar(root, "effective_filter") is not ("true" or "false"))
+            {
+                errors["effective_filter"] = ["effective_filter is required: \"true\" or \"false\", as a string or a boolean."];
+            }
+        }
+    }
+
+    private static string? Refusal(CallerIdentity? caller, RequestInput input)
+    {
+        if (caller is null)
+        {
+            return null;
+        }
+
+        if (caller.ProjectIds.Count > 0 && input.ProjectId is null && input.SourceId is null)
+        {
+            return $"Caller '{caller.Name}' may read only some projects: name one with projectId.";
+        }
+
+        if (input.ProjectId is { } project && !caller.MayReadProject(project))
+        {
+            return $"Caller '{caller.Name}' may not read project '{project}'.";
+        }
+
+        if (input.SourceId is { } source && !caller.MayUseSource(source))
+        {
+            return $"Caller '{caller.Name}' may not use source '{source}'.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads the whole body, at most <paramref name="maxBytes"/>, and rewinds it for forwarding. Null when it is larger.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext context, int maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            // A chunked body has no length to check up front: Kestrel stops it at the limit.
+            limit.MaxRequestBodySize = maxBytes;
+        }
+
+        context.Request.EnableBuffering(maxBytes, maxBytes);
+        using var copy = new MemoryStream();
+        try
+        {
+            await context.Request.Body.CopyToAsync(copy, context.RequestAborted);
+        }
+        catch (Exception e) when (e is BadHttpRequestException { StatusCode: 413 } or IOException)
+        {
+            return null;
+        }
+
+        context.Request.Body.Position = 0;
+        return copy.ToArray();
+    }
+
+    private static string? Scalar(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out var value) ? null : value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+            _ => null,
+        };
+
+    private static bool IsJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    private static bool HasBody(HttpRequest request) => request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
+
+    private static bool IsNumericId(string? value) => value is { Length: > 0 and <= 18 } && value.All(char.IsAsciiDigit);
+
+    /// <summary>The ids a request names, for the permission check.</summary>
+    private sealed class RequestInput
+    {
+        public string? ProjectId { get; set; }
+
+        public string? SourceId { get; set; }
+    }
+}
