@@ -26,7 +26,7 @@ gateway_port="${GATEWAY_PORT:-5080}"
 redis_port="${REDIS_PORT:-6390}"
 configuration="${CONFIGURATION:-Release}"
 logs="${LOG_DIR:-$(mktemp -d -t dataforge-gateway.XXXXXX)}"
-demo_key="dfgw-demo-key-for-the-sandbox-only"
+demo_key="dfgw_sandboxdemo_DemoKeyForTheLocalSandboxOnly0003EPo7R"
 
 pids=()
 cleanup() {

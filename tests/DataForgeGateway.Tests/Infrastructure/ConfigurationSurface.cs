@@ -23,6 +23,8 @@ public static class ConfigurationSurface
         (TokenOptions.SectionName, typeof(TokenOptions)),
         (RedisOptions.SectionName, typeof(RedisOptions)),
         (ManagementOptions.SectionName, typeof(ManagementOptions)),
+        (RequestOptions.SectionName, typeof(RequestOptions)),
+        (IngressOptions.SectionName, typeof(IngressOptions)),
     ];
 
     /// <summary>Keys ASP.NET Core itself reads, and the gateway's own keys read outside an options type.</summary>
@@ -49,6 +51,8 @@ public static class ConfigurationSurface
             }
             else if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>))
             {
+                yield return key; // an empty object or array in JSON is a key of its own
+
                 foreach (var leaf in ElementLeaves(propertyType.GetGenericArguments()[1], $"{key}:*"))
                 {
                     yield return leaf;
@@ -56,6 +60,8 @@ public static class ConfigurationSurface
             }
             else if (propertyType.IsGenericType && typeof(IList).IsAssignableFrom(propertyType))
             {
+                yield return key;
+
                 foreach (var leaf in ElementLeaves(propertyType.GetGenericArguments()[0], $"{key}:#"))
                 {
                     yield return leaf;
