@@ -2,6 +2,7 @@ using DataForgeGateway.Callers;
 using DataForgeGateway.Health;
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Problems;
+using DataForgeGateway.RateLimiting;
 using DataForgeGateway.Routing;
 using DataForgeGateway.Telemetry;
 using DataForgeGateway.Tokens;
@@ -19,6 +20,7 @@ builder.AddGatewayTelemetry();       // OpenTelemetry traces, metrics, logs (OTL
 builder.Services.AddGatewayProblemDetails();
 builder.AddIngress();                // X-Forwarded-* believed from the ingress networks only
 builder.AddCallers();                // X-Api-Key -> caller and its permissions; keys stored only as hashes
+builder.AddRateLimits();             // per caller and operation, one limit for all replicas through Redis
 builder.AddAuth0Tokens();            // Auth0 M2M token: in-process cache, then Redis, then Auth0
 builder.AddDataForgeRoutes();        // YARP: the four DataForge operations, nothing else
 builder.AddGatewayHealthChecks();
@@ -33,7 +35,9 @@ app.UseAuthentication();             // who is calling (401 for a missing, wrong
 app.UseAuthorization();              // may they use this environment and operation (403)
 app.MapDataForgeRoutes(proxy =>      // forward: caller headers stripped, the gateway's token injected
 {
+    proxy.UseRateLimits();           // 429 over the caller's limits; RateLimit headers when within them
     proxy.UseRequestValidation();    // 400/413/415 for bad input; 403 for a project or source not theirs
+    proxy.UseUpstreamConcurrencyCap(); // 503 when too many requests are in flight to DataForge
     proxy.UseTokenReplay();          // DataForge said 401: renew the token once, replay the request once
 });
 

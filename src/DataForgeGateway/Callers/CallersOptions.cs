@@ -45,6 +45,17 @@ public sealed partial class CallersOptions
                 CheckList(settings.ProjectIds, $"{key}:ProjectIds", IsNumericId, "must be a project id (digits).", failures);
                 CheckList(settings.SourceIds, $"{key}:SourceIds", IsNumericId, "must be a source id (digits).", failures);
 
+                settings.RateLimit?.Validate($"{key}:RateLimit", failures);
+                foreach (var (operation, policy) in settings.OperationRateLimits)
+                {
+                    if (!operations.Contains(operation))
+                    {
+                        failures.Add($"{key}:OperationRateLimits:{operation} names no DataForge operation.");
+                    }
+
+                    policy.Validate($"{key}:OperationRateLimits:{operation}", failures);
+                }
+
                 for (var i = 0; i < settings.Keys.Count; i++)
                 {
                     var entry = settings.Keys[i];
@@ -118,6 +129,12 @@ public sealed class CallerOptions
 
     /// <summary>The sources the caller may pull or read inputs of (<c>sourceId</c>, <c>source_id</c>). Empty: any.</summary>
     public List<string> SourceIds { get; set; } = [];
+
+    /// <summary>The caller's limit over all operations. Empty: <c>Gateway:RateLimits:Default</c>.</summary>
+    public RateLimiting.RateLimitPolicyOptions? RateLimit { get; set; }
+
+    /// <summary>The caller's limits per operation, on top of <see cref="RateLimit"/>. Missing: <c>Gateway:RateLimits:Operations</c>.</summary>
+    public Dictionary<string, RateLimiting.RateLimitPolicyOptions> OperationRateLimits { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One API key, as its hash, with the window in which it is accepted.</summary>

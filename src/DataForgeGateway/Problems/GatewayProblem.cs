@@ -21,10 +21,13 @@ public sealed record GatewayProblem(int Status, string Slug, string Title)
     public static readonly GatewayProblem MethodNotAllowed = new(405, "method-not-allowed", "The DataForge operation does not take this method");
     public static readonly GatewayProblem BodyTooLarge = new(413, "body-too-large", "The request body is larger than the gateway accepts");
     public static readonly GatewayProblem UnsupportedMediaType = new(415, "unsupported-media-type", "The request body must be JSON");
+    public static readonly GatewayProblem RateLimited = new(429, "rate-limited", "The caller is over its rate limit");
     public static readonly GatewayProblem InternalError = new(500, "internal-error", "The gateway failed to handle the request");
     public static readonly GatewayProblem UpstreamUnavailable = new(502, "upstream-unavailable", "DataForge could not be reached");
     public static readonly GatewayProblem UpstreamTokenRejected = new(502, "upstream-token-rejected", "DataForge refused the gateway's access token");
     public static readonly GatewayProblem TokenUnavailable = new(503, "token-unavailable", "No DataForge access token could be obtained");
+    public static readonly GatewayProblem RateLimitUnavailable = new(503, "rate-limit-unavailable", "Rate limits cannot be checked right now");
+    public static readonly GatewayProblem UpstreamBusy = new(503, "upstream-busy", "Too many requests to DataForge are in flight");
     public static readonly GatewayProblem UpstreamTimeout = new(504, "upstream-timeout", "DataForge did not answer in time");
 
     /// <summary>The problem's stable <c>type</c> URI.</summary>

@@ -12,6 +12,11 @@ public static class RedisExtensions
 
     public static IHostApplicationBuilder AddSharedRedis(this IHostApplicationBuilder builder)
     {
+        if (builder.Services.Any(service => service.ServiceType == typeof(RedisConnection)))
+        {
+            return builder;
+        }
+
         builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName)
             .Validate(
                 options => !options.Enabled || TryParse(options.ConnectionString),

@@ -10,4 +10,13 @@ public sealed class DataForgeEnvironmentOptions
 
     /// <summary>The Auth0 M2M application the gateway gets this environment's tokens from.</summary>
     public Auth0Options Auth0 { get; set; } = new();
+
+    /// <summary>Requests in flight to this environment at once, from this replica; more wait in the queue.</summary>
+    public int MaxConcurrentRequests { get; set; } = 64;
+
+    /// <summary>Requests that may wait for a slot; beyond that, 503 at once.</summary>
+    public int MaxQueuedRequests { get; set; } = 128;
+
+    /// <summary>How long a request may wait in the queue before it gets 503.</summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -51,6 +51,20 @@ public sealed partial class GatewayOptions
                 }
 
                 settings.Auth0.Validate($"{key}:Auth0", failures);
+                if (settings.MaxConcurrentRequests is < 1 or > 100_000)
+                {
+                    failures.Add($"{key}:MaxConcurrentRequests must be from 1 to 100000.");
+                }
+
+                if (settings.MaxQueuedRequests is < 0 or > 1_000_000)
+                {
+                    failures.Add($"{key}:MaxQueuedRequests must be from 0 to 1000000.");
+                }
+
+                if (settings.QueueTimeout <= TimeSpan.Zero)
+                {
+                    failures.Add($"{key}:QueueTimeout must be more than zero.");
+                }
             }
 
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -10,7 +10,9 @@ public static class Eventually
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
-    public static async Task HoldsAsync(Func<bool> condition, string what)
+    public static Task HoldsAsync(Func<bool> condition, string what) => HoldsAsync(condition, () => what);
+
+    public static async Task HoldsAsync(Func<bool> condition, Func<string> what)
     {
         using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
         var deadline = DateTime.UtcNow + Limit;
@@ -18,7 +20,7 @@ public static class Eventually
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new Xunit.Sdk.XunitException($"Still not true: {what}");
+                throw new Xunit.Sdk.XunitException($"Still not true: {what()}");
             }
 
             await poll.WaitForNextTickAsync();

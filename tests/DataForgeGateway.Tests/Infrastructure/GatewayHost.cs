@@ -39,6 +39,12 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
             ["Gateway:Environments:stage:Auth0:Audience"] = SandboxHost.Audience,
             [$"Gateway:Callers:{CallerName}:Keys:0:Sha256"] = Sha256(CallerKey),
             [$"Gateway:Callers:{OtherCallerName}:Keys:0:Sha256"] = Sha256(OtherCallerKey),
+
+            // Limits far above what any test sends; the rate-limit tests set their own.
+            ["Gateway:RateLimits:Default:PermitsPerSecond"] = "100000",
+            ["Gateway:RateLimits:Default:Burst"] = "100000",
+            ["Gateway:RateLimits:Operations:source-pull:PermitsPerSecond"] = "100000",
+            ["Gateway:RateLimits:Operations:source-pull:Burst"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -1,0 +1,42 @@
+using System.Diagnostics.Metrics;
+
+namespace DataForgeGateway.RateLimiting;
+
+/// <summary>Rate-limit refusals, decisions taken without Redis, and whether the limiter is on its fallback now.</summary>
+internal sealed class RateLimitMetrics : IDisposable
+{
+    public const string MeterName = "DataForgeGateway.RateLimiting";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _refusals;
+    private readonly Counter<long> _fallbackDecisions;
+    private readonly Counter<long> _redisFailures;
+
+    public RateLimitMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _refusals = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.refusals", "{request}", "Requests refused by a rate limit, by caller, operation and policy.");
+        _fallbackDecisions = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.fallback_decisions", "{request}", "Rate-limit decisions taken without Redis, by mode (local, open, closed).");
+        _redisFailures = _meter.CreateCounter<long>("dataforge_gateway.redis.failures", "{failure}", "Redis commands that failed or timed out, by component.");
+    }
+
+    /// <summary>Set by the limiter: whether it is on its fallback.</summary>
+    public Func<bool> InFallback { get; set; } = () => false;
+
+    public void Observe() => _meter.CreateObservableGauge("dataforge_gateway.ratelimit.fallback_active", () => InFallback() ? 1 : 0, "{state}", "1 while rate limits are enforced without Redis.");
+
+    public void Refused(string caller, string operation, string policy) =>
+        _refusals.Add(1, new("caller", caller), new("operation", operation), new KeyValuePair<string, object?>("policy", policy));
+
+    public void FallbackDecision(DecisionSource source) =>
+        _fallbackDecisions.Add(1, new KeyValuePair<string, object?>("mode", source switch
+        {
+            DecisionSource.OpenFallback => "open",
+            DecisionSource.ClosedFallback => "closed",
+            _ => "local",
+        }));
+
+    public void RedisFailed() => _redisFailures.Add(1, new KeyValuePair<string, object?>("component", "ratelimit"));
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,105 @@
+using DataForgeGateway.Routing;
+using Microsoft.Extensions.Options;
+
+namespace DataForgeGateway.RateLimiting;
+
+/// <summary>What a rate-limit policy does while Redis, which makes its limit one limit for all replicas, is unavailable.</summary>
+public enum RedisFailureMode
+{
+    /// <summary>Each replica enforces <see cref="RateLimitPolicyOptions.LocalShare"/> of the limit on its own.</summary>
+    LocalShare,
+
+    /// <summary>Requests are admitted unlimited until Redis is back.</summary>
+    Open,
+
+    /// <summary>Requests are refused (503) until Redis is back.</summary>
+    Closed,
+}
+
+/// <summary>A token bucket: a sustained rate, and a burst a caller may spend at once.</summary>
+public sealed class RateLimitPolicyOptions
+{
+    /// <summary>Requests per second, sustained. Fractions allowed (0.1 is one every ten seconds).</summary>
+    public double PermitsPerSecond { get; set; }
+
+    /// <summary>Requests that may be made at once, after a pause: the bucket's size.</summary>
+    public int Burst { get; set; }
+
+    /// <summary>While Redis is unavailable; empty: <see cref="RateLimitOptions.OnRedisFailure"/>.</summary>
+    public RedisFailureMode? OnRedisFailure { get; set; }
+
+    /// <summary>With <see cref="RedisFailureMode.LocalShare"/>: each replica's share of the limit; empty: <see cref="RateLimitOptions.LocalShare"/>.</summary>
+    public double? LocalShare { get; set; }
+
+    internal void Validate(string key, List<string> failures)
+    {
+        if (!(PermitsPerSecond > 0) || PermitsPerSecond > 1_000_000)
+        {
+            failures.Add($"{key}:PermitsPerSecond must be more than 0 and at most 1000000.");
+        }
+
+        if (Burst is < 1 or > 1_000_000)
+        {
+            failures.Add($"{key}:Burst must be from 1 to 1000000.");
+        }
+
+        if (LocalShare is { } share && share is <= 0 or > 1)
+        {
+            failures.Add($"{key}:LocalShare must be more than 0 and at most 1.");
+        }
+    }
+}
+
+/// <summary>Default rate limits, applied to every caller that has none of its own.</summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "Gateway:RateLimits";
+
+    /// <summary>Each caller's limit over all operations.</summary>
+    public RateLimitPolicyOptions Default { get; set; } = new() { PermitsPerSecond = 100, Burst = 200 };
+
+    /// <summary>Each caller's limit per operation, on top of <see cref="Default"/> (source-pull starts ingestions: keep it low).</summary>
+    public Dictionary<string, RateLimitPolicyOptions> Operations { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["source-pull"] = new() { PermitsPerSecond = 1, Burst = 10 },
+    };
+
+    /// <summary>What policies do while Redis is unavailable, unless they say otherwise.</summary>
+    public RedisFailureMode OnRedisFailure { get; set; } = RedisFailureMode.LocalShare;
+
+    /// <summary>Each replica's share of a limit in <see cref="RedisFailureMode.LocalShare"/> mode: about one over the replica count.</summary>
+    public double LocalShare { get; set; } = 0.5;
+
+    /// <summary>After a Redis failure, how long the limiter stays on its fallback before it tries Redis again.</summary>
+    public TimeSpan RedisRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    internal sealed class Validator : IValidateOptions<RateLimitOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
+        {
+            var failures = new List<string>();
+            options.Default.Validate($"{SectionName}:Default", failures);
+            foreach (var (operation, policy) in options.Operations)
+            {
+                if (!DataForgeOperation.All.Any(o => o.Name == operation))
+                {
+                    failures.Add($"{SectionName}:Operations:{operation} names no DataForge operation.");
+                }
+
+                policy.Validate($"{SectionName}:Operations:{operation}", failures);
+            }
+
+            if (options.LocalShare is <= 0 or > 1)
+            {
+                failures.Add($"{SectionName}:LocalShare must be more than 0 and at most 1.");
+            }
+
+            if (options.RedisRetryInterval <= TimeSpan.Zero)
+            {
+                failures.Add($"{SectionName}:RedisRetryInterval must be more than zero.");
+            }
+
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using DataForgeGateway.Hosting;
+using DataForgeGateway.Problems;
+using DataForgeGateway.Routing;
+using Yarp.ReverseProxy.Model;
+
+namespace DataForgeGateway.RateLimiting;
+
+/// <summary>
+/// Protects DataForge: at most <c>MaxConcurrentRequests</c> requests in flight to an environment, with a bounded
+/// queue in front (<c>MaxQueuedRequests</c>, waiting at most <c>QueueTimeout</c>). Beyond that the caller gets 503
+/// with <c>Retry-After</c> at once, rather than DataForge a pile-up.
+/// </summary>
+internal sealed class UpstreamConcurrencyMiddleware : IMiddleware, IDisposable
+{
+    private readonly LiveOptions<GatewayOptions> _gateway;
+    private readonly ConcurrentDictionary<string, (DataForgeEnvironmentOptions Settings, ConcurrencyLimiter Limiter)> _limiters = new(StringComparer.Ordinal);
+
+    public UpstreamConcurrencyMiddleware(LiveOptions<GatewayOptions> gateway)
+    {
+        _gateway = gateway;
+        _gateway.Changed += Forget;
+    }
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var environment = RouteMetadata.EnvironmentOf(context.GetReverseProxyFeature().Route.Config) ?? "";
+        var settings = _gateway.Current.Environments[environment];
+        var limiter = LimiterFor(environment, settings);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(settings.QueueTimeout);
+        RateLimitLease lease;
+        try
+        {
+            lease = await limiter.AcquireAsync(1, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            lease = FailedLease.Instance;
+        }
+
+        using (lease)
+        {
+            if (!lease.IsAcquired)
+            {
+                await context.WriteProblemAsync(
+                    GatewayProblem.UpstreamBusy,
+                    $"Environment '{environment}' has {settings.MaxConcurrentRequests} requests in flight and a full queue. Retry shortly.",
+                    TimeSpan.FromSeconds(1));
+                return;
+            }
+
+            await next(context);
+        }
+    }
+
+    public void Dispose()
+    {
+        _gateway.Changed -= Forget;
+        foreach (var (_, limiter) in _limiters.Values)
+        {
+            limiter.Dispose();
+        }
+    }
+
+    private ConcurrencyLimiter LimiterFor(string environment, DataForgeEnvironmentOptions settings)
+    {
+        var entry = _limiters.GetOrAdd(environment, static (_, s) => (s, Create(s)), settings);
+        return entry.Limiter;
+    }
+
+    private static ConcurrencyLimiter Create(DataForgeEnvironmentOptions settings) => new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = settings.MaxConcurrentRequests,
+        QueueLimit = settings.MaxQueuedRequests,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    // A changed limit takes effect for new requests; those in flight release into the limiter they came from.
+    private void Forget(GatewayOptions options) => _limiters.Clear();
+
+    private sealed class FailedLease : RateLimitLease
+    {
+        public static readonly FailedLease Instance = new();
+
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+}
