@@ -9,6 +9,9 @@ public sealed class SandboxSwitches
     /// <summary>When set, <c>/oauth/token</c> waits this long before answering, like a slow tenant.</summary>
     public TimeSpan? TokenEndpointDelay { get; set; }
 
+    /// <summary>When set, the DataForge routes take this long to answer, like a busy environment.</summary>
+    public TimeSpan? ApiDelay { get; set; }
+
     /// <summary>When set, the DataForge routes answer with this status.</summary>
     public int? ApiStatus { get; set; }
 

@@ -26,7 +26,13 @@ public static class ExternalApi
         context.Request.Body.Position = 0;
         context.Items[BodyKey] = body;
 
-        var status = Authorize(context, services.GetRequiredService<TokenIssuer>(), services.GetRequiredService<SandboxSwitches>());
+        var switches = services.GetRequiredService<SandboxSwitches>();
+        if (switches.ApiDelay is { } delay)
+        {
+            await Task.Delay(delay, context.RequestAborted);
+        }
+
+        var status = Authorize(context, services.GetRequiredService<TokenIssuer>(), switches);
         var result = status == StatusCodes.Status200OK ? await next(invocation) : Reject(status);
         services.GetRequiredService<SandboxRecorder>().Record(new RecordedRequest(
             context.Request.Method,
