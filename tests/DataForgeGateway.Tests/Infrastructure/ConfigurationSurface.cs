@@ -25,6 +25,7 @@ public static class ConfigurationSurface
         (ManagementOptions.SectionName, typeof(ManagementOptions)),
         (RequestOptions.SectionName, typeof(RequestOptions)),
         (IngressOptions.SectionName, typeof(IngressOptions)),
+        (DataForgeGateway.RateLimiting.RateLimitOptions.SectionName, typeof(DataForgeGateway.RateLimiting.RateLimitOptions)),
     ];
 
     /// <summary>Keys ASP.NET Core itself reads, and the gateway's own keys read outside an options type.</summary>
