@@ -1,3 +1,4 @@
+using DataForgeGateway.Audit;
 using DataForgeGateway.Callers;
 using DataForgeGateway.Health;
 using DataForgeGateway.Hosting;
@@ -18,6 +19,7 @@ builder.AddGatewayConfiguration();   // plus mounted secret files (Gateway:Secre
 builder.AddManagementPort();         // health on a port of its own, which the ingress does not expose
 builder.AddGatewayTelemetry();       // OpenTelemetry traces, metrics, logs (OTLP when configured)
 builder.Services.AddGatewayProblemDetails();
+builder.AddAudit();                  // one audit record and request metrics per request
 builder.AddIngress();                // X-Forwarded-* believed from the ingress networks only
 builder.AddCallers();                // X-Api-Key -> caller and its permissions; keys stored only as hashes
 builder.AddRateLimits();             // per caller and operation, one limit for all replicas through Redis
@@ -29,6 +31,7 @@ var app = builder.Build();
 
 app.UseIngress();                    // client address and path base as the ingress vouches for them
 app.MapManagementEndpoints();        // management port: /health/live, /health/ready
+app.UseAudit();                      // every request on the proxy port leaves one audit record
 app.UseGatewayProblemDetails();      // every error is problem+json with a stable type
 app.UseCanonicalPaths();             // 400 for '..', '%2F', '//', ';' and other path tricks
 app.UseAuthentication();             // who is calling (401 for a missing, wrong or expired key)

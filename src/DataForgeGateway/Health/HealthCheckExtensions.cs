@@ -1,9 +1,16 @@
+using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
+using DataForgeGateway.Routing;
+using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DataForgeGateway.Health;
 
-/// <summary>What liveness and readiness check.</summary>
+/// <summary>
+/// Liveness: the process answers. Readiness: Redis, a usable token per environment, and DataForge answering. Each
+/// of those reports Degraded, not Unhealthy, when it fails: the replica still serves (on its own caches, or with a
+/// clear 503), and taking every replica out of the load balancer at once would only hide what is wrong.
+/// </summary>
 public static class HealthCheckExtensions
 {
     public const string LiveTag = "live";
@@ -16,8 +23,26 @@ public static class HealthCheckExtensions
 
         if (builder.IsRedisConfigured())
         {
-            // Without Redis every replica still serves, on its own caches: degraded, not down.
             checks.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(2));
+        }
+
+        builder.Services.AddHttpClient(DataForgeReachabilityCheck.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(3));
+
+        // The environments configured at start-up; one added later is served, but gets its checks at the next restart.
+        foreach (var environment in builder.Configuration.GetSection($"{GatewayOptions.SectionName}:Environments").GetChildren().Select(c => c.Key))
+        {
+            checks.Add(new HealthCheckRegistration(
+                $"token:{environment}",
+                provider => ActivatorUtilities.CreateInstance<TokenHealthCheck>(provider, environment),
+                HealthStatus.Degraded,
+                [ReadyTag]));
+            checks.Add(new HealthCheckRegistration(
+                $"dataforge:{environment}",
+                provider => provider.GetRequiredKeyedService<DataForgeReachabilityCheck>(environment),
+                HealthStatus.Degraded,
+                [ReadyTag],
+                TimeSpan.FromSeconds(5)));
+            builder.Services.AddKeyedSingleton(environment, (provider, _) => ActivatorUtilities.CreateInstance<DataForgeReachabilityCheck>(provider, environment));
         }
 
         return builder;

@@ -56,6 +56,12 @@ internal sealed class RequestValidationMiddleware(LiveOptions<RequestOptions> op
             CheckRouteValues(request, operation, errors, input);
         }
 
+        if (context.Features.Get<Audit.AuditRecord>() is { } audit)
+        {
+            audit.ProjectId = input.ProjectId;
+            audit.SourceId = input.SourceId;
+        }
+
         if (errors.Count > 0)
         {
             await context.WriteValidationProblemAsync(errors);

@@ -1,3 +1,5 @@
+using DataForgeGateway.Audit;
+using DataForgeGateway.RateLimiting;
 using DataForgeGateway.Tokens;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -28,7 +30,14 @@ public static class TelemetryExtensions
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Yarp.ReverseProxy", TokenMetrics.MeterName))
+                .AddMeter(
+                    "Microsoft.AspNetCore.Server.Kestrel",
+                    "System.Net.Http",
+                    "Yarp.ReverseProxy",
+                    GatewayMetrics.MeterName,
+                    AuditWriter.MeterName,
+                    TokenMetrics.MeterName,
+                    RateLimitMetrics.MeterName))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
                 .AddHttpClientInstrumentation()

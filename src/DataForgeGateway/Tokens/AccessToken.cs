@@ -31,6 +31,9 @@ public sealed class AccessToken
     /// <summary>The <c>Authorization</c> header value, built once rather than per request.</summary>
     public string AuthorizationHeader { get; }
 
+    /// <summary>Where this replica got the token from (Redis or Auth0); later requests take it from memory.</summary>
+    public TokenSource Origin { get; internal set; } = TokenSource.Auth0;
+
     public bool IsUsableAt(DateTimeOffset now) => now < UsableUntil;
 
     public override string ToString() => $"AccessToken(expires {ExpiresAt:O})";

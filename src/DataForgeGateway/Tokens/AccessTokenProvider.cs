@@ -239,6 +239,7 @@ internal sealed partial class AccessTokenProvider(
         slot.AdoptedAt = clock.GetUtcNow();
         slot.RenewedForRejection = trigger == Trigger.Rejected;
         var replaced = slot.Current is not null;
+        token.Origin = source;
         slot.Current = token;
         if (source == TokenSource.Redis)
         {

@@ -13,9 +13,16 @@ internal sealed class BearerTokenTransform(string environment, AccessTokenProvid
     public override async ValueTask ApplyAsync(RequestTransformContext context)
     {
         AccessToken token;
+        var audit = context.HttpContext.Features.Get<Audit.AuditRecord>();
         try
         {
-            token = await tokens.GetAsync(environment, context.HttpContext.RequestAborted);
+            var pending = tokens.GetAsync(environment, context.HttpContext.RequestAborted);
+            var fromMemory = pending.IsCompletedSuccessfully;
+            token = await pending;
+            if (audit is not null)
+            {
+                audit.TokenSource = fromMemory ? "memory" : token.Origin == TokenSource.Redis ? "redis" : "auth0";
+            }
         }
         catch (TokenRequestException e)
         {

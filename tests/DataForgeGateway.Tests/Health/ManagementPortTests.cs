@@ -12,12 +12,18 @@ public sealed class ManagementPortTests : GatewayTest
     public async Task Health_answers_on_the_management_port_in_the_health_checks_UI_format(string path)
     {
         using var management = new HttpClient { BaseAddress = Gateway.ManagementAddress };
+        JsonElement body = default;
 
-        using var response = await management.GetAsync(path);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+        // Ready once the start-up token has been fetched.
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                using var response = management.GetAsync(path).GetAwaiter().GetResult();
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                body = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.Clone();
+                return body.GetProperty("status").GetString() == "Healthy";
+            },
+            () => $"{path} Healthy (last: {body})");
         Assert.Equal(JsonValueKind.Object, body.GetProperty("entries").ValueKind);
     }
 

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace DataForgeGateway.Audit;
+
+/// <summary>Registers the audit trail and the request metrics that come with it.</summary>
+public static class AuditExtensions
+{
+    public static IHostApplicationBuilder AddAudit(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptions.Validator>();
+        builder.Services.AddSingleton<AuditWriter>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<AuditWriter>());
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<AuditMiddleware>();
+        builder.Services.AddSingleton<ITransformProvider, UpstreamStatusTransformProvider>();
+        return builder;
+    }
+
+    /// <summary>One audit record and one set of request metrics for every request on the proxy port.</summary>
+    public static IApplicationBuilder UseAudit(this IApplicationBuilder app) => app.UseMiddleware<AuditMiddleware>();
+
+    /// <summary>Notes what DataForge answered, for the audit record.</summary>
+    private sealed class UpstreamStatusTransformProvider : ITransformProvider
+    {
+        public void ValidateRoute(TransformRouteValidationContext context)
+        {
+        }
+
+        public void ValidateCluster(TransformClusterValidationContext context)
+        {
+        }
+
+        public void Apply(TransformBuilderContext context) => context.AddResponseTransform(static transform =>
+        {
+            if (transform.ProxyResponse is { } response && transform.HttpContext.Features.Get<AuditRecord>() is { } record)
+            {
+                record.UpstreamStatus = (int)response.StatusCode;
+            }
+
+            return ValueTask.CompletedTask;
+        });
+    }
+}

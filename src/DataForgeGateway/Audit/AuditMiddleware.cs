@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using DataForgeGateway.Callers;
+using DataForgeGateway.RateLimiting;
+using DataForgeGateway.Routing;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace DataForgeGateway.Audit;
+
+/// <summary>
+/// Wraps every request on the proxy port, whatever becomes of it, and leaves exactly one audit record and one
+/// set of request metrics when it is over: forwarded or refused at any stage, failed upstream, or abandoned by
+/// the caller.
+/// </summary>
+internal sealed class AuditMiddleware(AuditWriter writer, GatewayMetrics metrics, TimeProvider clock) : IMiddleware
+{
+    private const int MaxPathLength = 200;
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var record = new AuditRecord
+        {
+            Time = clock.GetUtcNow(),
+            Method = context.Request.Method,
+            ClientAddress = context.Connection.RemoteIpAddress?.ToString(),
+            TraceId = Activity.Current?.TraceId.ToString(),
+        };
+        context.Features.Set(record);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            Complete(context, record, Stopwatch.GetElapsedTime(started));
+            metrics.Record(record);
+            writer.Write(record);
+        }
+    }
+
+    private static void Complete(HttpContext context, AuditRecord record, TimeSpan elapsed)
+    {
+        record.DurationMs = elapsed.TotalMilliseconds;
+        record.Status = context.Response.StatusCode;
+        if (context.User.Identity is CallerIdentity { IsAuthenticated: true } caller)
+        {
+            record.Caller = caller.Name;
+            record.KeyId = caller.KeyId;
+        }
+
+        var route = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config;
+        if (route is not null)
+        {
+            record.Environment = RouteMetadata.EnvironmentOf(route);
+            record.Operation = route.Metadata?.GetValueOrDefault(RouteMetadata.Operation);
+            record.Path = route.Match.Path ?? "";
+            record.NameFilter ??= context.Request.RouteValues["filter"] as string;
+            record.SourceId ??= context.Request.RouteValues["sourceId"] as string is { } sourceId && sourceId.All(char.IsAsciiDigit) ? sourceId : null;
+        }
+        else
+        {
+            record.Path = Redacted(context.Request.Path.Value ?? "");
+        }
+
+        if (context.Features.Get<RateLimitDecision>() is { } decision)
+        {
+            record.RateLimit = decision.Admitted
+                ? $"admitted:{SourceName(decision.Source)}{Remaining(decision)}"
+                : $"refused:{SourceName(decision.Source)}:{decision.RefusedBy}";
+        }
+
+        record.Outcome = Outcome(context, record);
+    }
+
+    private static string Outcome(HttpContext context, AuditRecord record)
+    {
+        if (context.RequestAborted.IsCancellationRequested
+            || context.Features.Get<IForwarderErrorFeature>()?.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
+        {
+            return "caller_disconnected";
+        }
+
+        if (context.Features.Get<IForwarderErrorFeature>() is { Error: not ForwarderError.None })
+        {
+            return "upstream_error";
+        }
+
+        if (record.UpstreamStatus is not null && record.Status == record.UpstreamStatus)
+        {
+            return "forwarded";
+        }
+
+        return record.Status switch
+        {
+            401 or 403 => "denied",
+            400 or 413 or 415 or 431 => "invalid",
+            404 or 405 => "not_found",
+            429 => "rate_limited",
+            502 or 504 => "upstream_error",
+            503 => "unavailable",
+            >= 500 => "error",
+            _ => record.UpstreamStatus is null ? "error" : "forwarded",
+        };
+    }
+
+    private static string SourceName(DecisionSource source) => source switch
+    {
+        DecisionSource.Shared => "redis",
+        DecisionSource.Local => "local",
+        DecisionSource.LocalFallback => "local-fallback",
+        DecisionSource.OpenFallback => "open-fallback",
+        _ => "closed-fallback",
+    };
+
+    private static string Remaining(RateLimitDecision decision) =>
+        decision.States.Length == 0 ? "" : $":r={decision.States.Min(s => s.Remaining)}";
+
+    /// <summary>An unmatched path is the caller's text: cut it short and keep anything key-shaped out of the audit.</summary>
+    private static string Redacted(string path)
+    {
+        var cut = path.Length > MaxPathLength ? path[..MaxPathLength] + "…" : path;
+        var key = cut.IndexOf(ApiKeyFormat.Prefix, StringComparison.OrdinalIgnoreCase);
+        return key < 0 ? cut : cut[..key] + "[redacted]";
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.Json.Serialization;
+
+namespace DataForgeGateway.Audit;
+
+/// <summary>
+/// What happened to one request, filled in by each stage it passes through and written once it is over. It holds
+/// who called (caller and key id, never the key), what they asked for, and what came of it.
+/// </summary>
+public sealed class AuditRecord
+{
+    [JsonPropertyName("time")]
+    public DateTimeOffset Time { get; set; }
+
+    /// <summary>forwarded, denied, invalid, not_found, rate_limited, unavailable, upstream_error, caller_disconnected, error.</summary>
+    [JsonPropertyName("outcome")]
+    public string Outcome { get; set; } = "";
+
+    [JsonPropertyName("caller")]
+    public string? Caller { get; set; }
+
+    [JsonPropertyName("key_id")]
+    public string? KeyId { get; set; }
+
+    [JsonPropertyName("environment")]
+    public string? Environment { get; set; }
+
+    [JsonPropertyName("operation")]
+    public string? Operation { get; set; }
+
+    [JsonPropertyName("method")]
+    public string Method { get; set; } = "";
+
+    /// <summary>The route template when a route matched, else the path (cut short, keys redacted).</summary>
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "";
+
+    [JsonPropertyName("source_id")]
+    public string? SourceId { get; set; }
+
+    [JsonPropertyName("project_id")]
+    public string? ProjectId { get; set; }
+
+    [JsonPropertyName("name_filter")]
+    public string? NameFilter { get; set; }
+
+    [JsonPropertyName("status")]
+    public int Status { get; set; }
+
+    /// <summary>What DataForge answered, when the request got that far.</summary>
+    [JsonPropertyName("upstream_status")]
+    public int? UpstreamStatus { get; set; }
+
+    [JsonPropertyName("duration_ms")]
+    public double DurationMs { get; set; }
+
+    /// <summary>Where the token came from: memory, redis, auth0; none when no token was needed or had.</summary>
+    [JsonPropertyName("token_source")]
+    public string? TokenSource { get; set; }
+
+    /// <summary>The rate-limit decision: admitted or refused, where it was taken, and the remaining quota.</summary>
+    [JsonPropertyName("rate_limit")]
+    public string? RateLimit { get; set; }
+
+    [JsonPropertyName("client_address")]
+    public string? ClientAddress { get; set; }
+
+    [JsonPropertyName("trace_id")]
+    public string? TraceId { get; set; }
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace DataForgeGateway.Audit;
+
+/// <summary>Requests through the gateway, by caller, operation, environment, status and outcome, and how long they took.</summary>
+public sealed class GatewayMetrics : IDisposable
+{
+    public const string MeterName = "DataForgeGateway";
+
+    // Status codes as tag values without boxing one per request.
+    private static readonly object[] StatusCodes = [.. Enumerable.Range(0, 600).Select(code => (object)code)];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+
+    public GatewayMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _requests = _meter.CreateCounter<long>("dataforge_gateway.requests", "{request}", "Requests through the gateway, by caller, operation, environment, status and outcome.");
+        _duration = _meter.CreateHistogram<double>(
+            "dataforge_gateway.request.duration",
+            "s",
+            "Time from the request's arrival to the end of its response, by caller, operation and outcome.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+    }
+
+    public void Record(AuditRecord record)
+    {
+        var tags = new TagList
+        {
+            { "caller", record.Caller ?? "anonymous" },
+            { "operation", record.Operation ?? "none" },
+            { "environment", record.Environment ?? "none" },
+            { "outcome", record.Outcome },
+        };
+        _duration.Record(record.DurationMs / 1000, tags);
+        tags.Add("status_code", record.Status is >= 0 and < 600 ? StatusCodes[record.Status] : record.Status);
+        _requests.Add(1, tags);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using DataForgeGateway.Tests.Infrastructure;
+
+namespace DataForgeGateway.Tests.Health;
+
+/// <summary>Readiness tells operators what is wrong before callers notice: per environment, token and DataForge.</summary>
+public sealed class ReadinessTests : IAsyncLifetime
+{
+    private SandboxHost _sandbox = null!;
+
+    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
+
+    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
+
+    [Fact]
+    public async Task Readiness_reports_the_token_and_DataForge_of_each_environment()
+    {
+        await using var gateway = new GatewayHost(_sandbox);
+
+        var entries = await ReadyEntriesAsync(gateway, until: e => e.GetProperty("token:stage").GetProperty("status").GetString() == "Healthy");
+
+        Assert.Equal("Healthy", entries.GetProperty("dataforge:stage").GetProperty("status").GetString());
+        Assert.True(entries.GetProperty("token:stage").GetProperty("data").GetProperty("expires_in_seconds").GetInt64() > 80_000);
+    }
+
+    [Fact]
+    public async Task Without_a_token_and_without_DataForge_readiness_is_degraded_and_says_why()
+    {
+        _sandbox.Switches.TokenEndpointStatus = 503;
+
+        // A clock that stands still: the background refresh does not retry behind the test's back.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = new GatewayHost(
+            _sandbox,
+            new Dictionary<string, string?> { ["Gateway:Environments:stage:BaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}" },
+            services => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(services, clock));
+
+        var entries = await ReadyEntriesAsync(gateway, until: e => e.GetProperty("dataforge:stage").GetProperty("status").GetString() == "Degraded");
+
+        Assert.Equal("Degraded", entries.GetProperty("token:stage").GetProperty("status").GetString());
+        Assert.Contains("No usable token", entries.GetProperty("token:stage").GetProperty("description").GetString());
+        var probesOfAuth0 = _sandbox.Recorder.TokenRequests;
+        await ReadyEntriesAsync(gateway, until: _ => true);
+        await ReadyEntriesAsync(gateway, until: _ => true);
+        Assert.Equal(probesOfAuth0, _sandbox.Recorder.TokenRequests); // probes read the cache; they never ask Auth0
+    }
+
+    private static async Task<JsonElement> ReadyEntriesAsync(GatewayHost gateway, Func<JsonElement, bool> until)
+    {
+        using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
+        JsonElement entries = default;
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                using var response = management.GetAsync("/health/ready").GetAwaiter().GetResult();
+                entries = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("entries").Clone();
+                return until(entries);
+            },
+            () => $"readiness as expected (last: {entries})");
+        return entries;
+    }
+}
