@@ -14,8 +14,6 @@ namespace DataForgeGateway.Audit;
 /// </summary>
 internal sealed class AuditMiddleware(AuditWriter writer, GatewayMetrics metrics, TimeProvider clock) : IMiddleware
 {
-    private const int MaxPathLength = 200;
-
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var started = Stopwatch.GetTimestamp();
@@ -60,7 +58,7 @@ internal sealed class AuditMiddleware(AuditWriter writer, GatewayMetrics metrics
         }
         else
         {
-            record.Path = Redacted(context.Request.Path.Value ?? "");
+            record.Path = PathMask.Mask(context.Request.Path.Value);
         }
 
         if (context.Features.Get<RateLimitDecision>() is { } decision)
@@ -116,11 +114,4 @@ internal sealed class AuditMiddleware(AuditWriter writer, GatewayMetrics metrics
     private static string Remaining(RateLimitDecision decision) =>
         decision.States.Length == 0 ? "" : $":r={decision.States.Min(s => s.Remaining)}";
 
-    /// <summary>An unmatched path is the caller's text: cut it short and keep anything key-shaped out of the audit.</summary>
-    private static string Redacted(string path)
-    {
-        var cut = path.Length > MaxPathLength ? path[..MaxPathLength] + "…" : path;
-        var key = cut.IndexOf(ApiKeyFormat.Prefix, StringComparison.OrdinalIgnoreCase);
-        return key < 0 ? cut : cut[..key] + "[redacted]";
-    }
 }

@@ -41,7 +41,14 @@ public static class IngressExtensions
 
     public static WebApplication UseIngress(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        // With no proxy listed, ASP.NET Core would believe everyone: so without an ingress configured the
+        // forwarded headers are not read at all.
+        var ingress = app.Configuration.GetSection(IngressOptions.SectionName).Get<IngressOptions>() ?? new IngressOptions();
+        if (ingress.KnownNetworks.Count > 0 || ingress.KnownProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         var pathBase = app.Configuration[$"{IngressOptions.SectionName}:{nameof(IngressOptions.PathBase)}"];
         if (!string.IsNullOrEmpty(pathBase))
         {

@@ -22,7 +22,10 @@ public static class TelemetryExtensions
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
+
+            // ASP.NET Core's request scope carries the raw request path, which is the caller's text (a caller can
+            // paste a key into it). Records carry the trace and span ids instead, which is what correlation needs.
+            logging.IncludeScopes = false;
         });
 
         var telemetry = builder.Services.AddOpenTelemetry()
@@ -39,7 +42,19 @@ public static class TelemetryExtensions
                     TokenMetrics.MeterName,
                     RateLimitMetrics.MeterName))
             .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+                .AddAspNetCoreInstrumentation(options =>
+                {
+                    options.Filter = context => !context.Request.Path.StartsWithSegments("/health");
+
+                    // A path no route matched is the caller's text: the span keeps only the gateway's own words.
+                    options.EnrichWithHttpResponse = (activity, response) =>
+                    {
+                        if (response.HttpContext.GetEndpoint() is not RouteEndpoint)
+                        {
+                            activity.SetTag("url.path", PathMask.Mask(response.HttpContext.Request.Path.Value));
+                        }
+                    };
+                })
                 .AddHttpClientInstrumentation()
                 .AddSource("Yarp.ReverseProxy", TokenMetrics.MeterName));
 

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace DataForgeGateway.Tests.Infrastructure;
 
@@ -23,6 +25,7 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
+    private bool _started;
 
     public GatewayHost(SandboxHost sandbox, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
@@ -59,6 +62,15 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
 
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>Every span the gateway's tracer saw (which, the listeners being process-wide, includes other tests').</summary>
+    public List<System.Diagnostics.Activity> Spans { get; } = [];
+
+    /// <summary>The gateway's metrics, as of the last flush.</summary>
+    public List<OpenTelemetry.Metrics.MetricSnapshot> Metrics { get; } = [];
+
+    /// <summary>Pushes the metrics recorded so far into <see cref="Metrics"/>.</summary>
+    public void FlushMetrics() => Services.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>().ForceFlush();
+
     /// <summary>The proxy's own address, once started.</summary>
     public Uri ProxyAddress
     {
@@ -94,6 +106,13 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
 
     public static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
+    protected override Microsoft.Extensions.Hosting.IHost CreateHost(Microsoft.Extensions.Hosting.IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        _started = true;
+        return host;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings)
@@ -103,9 +122,32 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
 
         builder.UseEnvironment("Test");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+        builder.ConfigureTestServices(services => services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddInMemoryExporter(Spans))
+            .WithMetrics(metrics => metrics.AddInMemoryExporter(Metrics)));
         if (_services is not null)
         {
             builder.ConfigureTestServices(_services);
+        }
+    }
+
+    /// <summary>
+    /// Before the gateway goes, every log line, span and metric it produced is scanned for secrets: the client
+    /// secret, the callers' keys, anything shaped like a gateway key or a JWT. Every test that starts a gateway
+    /// checks this, so the whole suite does.
+    /// </summary>
+    public override async ValueTask DisposeAsync()
+    {
+        var started = _started;
+        if (started)
+        {
+            FlushMetrics();
+        }
+
+        await base.DisposeAsync();
+        if (started)
+        {
+            SecretScan.AssertClean(Logs.Lines, Spans, Metrics);
         }
     }
 }

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using DataForgeGateway.Tests.Infrastructure;
+
+namespace DataForgeGateway.Tests.Audit;
+
+/// <summary>Exactly one audit record per request that reaches the gateway, whatever its outcome, with the right fields.</summary>
+public sealed class AuditTests : IAsyncLifetime
+{
+    private SandboxHost _sandbox = null!;
+    private GatewayHost _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sandbox = await SandboxHost.StartAsync();
+        _gateway = new GatewayHost(_sandbox, new Dictionary<string, string?>
+        {
+            [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:PermitsPerSecond"] = "0.001",
+            [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:Burst"] = "1",
+            [$"Gateway:Callers:{GatewayHost.OtherCallerName}:Operations:0"] = "sources",
+            ["Gateway:Requests:MaxBodyBytes"] = "512",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _sandbox.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_forwarded_request_leaves_one_complete_record()
+    {
+        // Written by hand: an HttpClient in this process would start a trace of its own.
+        var response = await RawHttp.SendAsync(
+            _gateway.ProxyAddress,
+            "GET /external/sources-filtered-by-name/demo?projectId=1 HTTP/1.1",
+            [$"Host: {_gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]);
+
+        var record = Assert.Single(await RecordsAsync(1));
+        Assert.Equal("forwarded", Text(record, "outcome"));
+        Assert.Equal((GatewayHost.CallerName, "stage", "sources-filtered-by-name", "GET"), (Text(record, "caller"), Text(record, "environment"), Text(record, "operation"), Text(record, "method")));
+        Assert.Equal(("1", "demo"), (Text(record, "project_id"), Text(record, "name_filter")));
+        Assert.Equal((200, 200), (record.GetProperty("status").GetInt32(), record.GetProperty("upstream_status").GetInt32()));
+        Assert.Contains(Text(record, "token_source"), new[] { "memory", "auth0" });
+        Assert.StartsWith("admitted:local", Text(record, "rate_limit"));
+        Assert.Equal("127.0.0.1", Text(record, "client_address"));
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", Text(record, "trace_id"));
+        Assert.True(record.GetProperty("duration_ms").GetDouble() > 0);
+        Assert.Equal("/external/sources-filtered-by-name/{filter}", Text(record, "path"));
+
+        // The caller's trace goes on to DataForge.
+        Assert.StartsWith("00-0af7651916cd43dd8448eb211c80319c-", Assert.Single(_sandbox.Recorder.Requests).Headers["traceparent"]);
+        Assert.Equal(200, response.Status);
+    }
+
+    [Fact]
+    public async Task Every_outcome_leaves_exactly_one_record_each()
+    {
+        var key = $"X-Api-Key: {GatewayHost.CallerKey}";
+        var host = $"Host: {_gateway.ProxyAddress.Authority}";
+        var cases = new (string Request, string[] Headers, string Body, int Status, string Outcome)[]
+        {
+            ("GET /external/sources?projectId=1 HTTP/1.1", [host, key], "", 200, "forwarded"),
+            ("GET /external/sources?projectId=1 HTTP/1.1", [host], "", 401, "denied"),
+            ("GET /external/sources-filtered-by-name/x?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.OtherCallerKey}"], "", 403, "denied"),
+            ("GET /external/nothing HTTP/1.1", [host, key], "", 404, "not_found"),
+            ("DELETE /external/sources HTTP/1.1", [host, key], "", 405, "not_found"),
+            ("GET /external/../x HTTP/1.1", [host, key], "", 400, "invalid"),
+            ("POST /external/inputs-filtered HTTP/1.1", [host, key, "Content-Type: application/json"], new string(' ', 600), 413, "invalid"),
+            ("GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.OtherCallerKey}"], "", 200, "forwarded"),
+            ("GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.OtherCallerKey}"], "", 429, "rate_limited"),
+            ("POST /external/source-pull/424242 HTTP/1.1", [host, key], "", 404, "forwarded"),
+        };
+
+        foreach (var (request, headers, body, status, _) in cases)
+        {
+            var response = await RawHttp.SendAsync(_gateway.ProxyAddress, request, headers, body);
+            Assert.True(status == response.Status, $"{request}: {response.Status} {response.Body}");
+        }
+
+        var records = await RecordsAsync(cases.Length);
+        Assert.Equal(cases.Select(c => (c.Status, (string?)c.Outcome)), records.Select(r => (r.GetProperty("status").GetInt32(), Text(r, "outcome"))));
+        Assert.Equal("refused:local:caller", Text(records[8], "rate_limit"));
+        Assert.Equal(GatewayHost.CallerName, Text(records[3], "caller"));
+        Assert.Equal("/external/*", Text(records[3], "path"));
+    }
+
+    [Fact]
+    public async Task Token_unavailable_and_upstream_failures_are_recorded_as_such()
+    {
+        _sandbox.Switches.TokenEndpointStatus = 503;
+        await using (var noToken = new GatewayHost(_sandbox))
+        {
+            using var caller = noToken.CreateCaller();
+            using var response = await caller.GetAsync("/external/sources?projectId=1");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            var record = Assert.Single(await RecordsAsync(noToken, 1));
+            Assert.Equal(("unavailable", (string?)null), (Text(record, "outcome"), (string?)Text(record, "token_source")));
+        }
+
+        _sandbox.Switches.TokenEndpointStatus = null;
+        await using var noDataForge = new GatewayHost(_sandbox, new Dictionary<string, string?> { ["Gateway:Environments:stage:BaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}" });
+        using var client = noDataForge.CreateCaller();
+        using var failed = await client.GetAsync("/external/sources?projectId=1");
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        var upstream = Assert.Single(await RecordsAsync(noDataForge, 1));
+        Assert.Equal("upstream_error", Text(upstream, "outcome"));
+    }
+
+    [Fact]
+    public async Task A_caller_that_hangs_up_leaves_a_record_saying_so()
+    {
+        _sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(10);
+        using var caller = _gateway.CreateCaller();
+        using var hangUp = new CancellationTokenSource();
+
+        var pending = caller.GetAsync("/external/sources?projectId=1", hangUp.Token);
+        await Eventually.HoldsAsync(() => _sandbox.Recorder.Arrivals == 1, "the request is in flight at DataForge");
+        await hangUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+
+        var record = Assert.Single(await RecordsAsync(1));
+        Assert.Equal("caller_disconnected", Text(record, "outcome"));
+        Assert.Equal(GatewayHost.CallerName, Text(record, "caller"));
+    }
+
+    [Fact]
+    public async Task A_spoofed_forwarded_for_from_outside_the_ingress_is_ignored_and_one_from_the_ingress_is_believed()
+    {
+        await using var behindIngress = new GatewayHost(_sandbox, new Dictionary<string, string?> { ["Gateway:Ingress:KnownNetworks:0"] = "127.0.0.0/8" });
+        var host = $"Host: {_gateway.ProxyAddress.Authority}";
+
+        await RawHttp.SendAsync(_gateway.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.CallerKey}", "X-Forwarded-For: 203.0.113.9"]);
+        await RawHttp.SendAsync(behindIngress.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [$"Host: {behindIngress.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "X-Forwarded-For: 203.0.113.9"]);
+
+        Assert.Equal("127.0.0.1", Text(Assert.Single(await RecordsAsync(1)), "client_address"));
+        Assert.Equal("203.0.113.9", Text(Assert.Single(await RecordsAsync(behindIngress, 1)), "client_address"));
+    }
+
+    [Fact]
+    public async Task Records_never_hold_the_key_even_when_a_caller_puts_it_in_the_path()
+    {
+        var response = await RawHttp.SendAsync(
+            _gateway.ProxyAddress,
+            $"GET /external/{GatewayHost.CallerKey}/{Uri.EscapeDataString("dfgw_abcd1234efgh_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef123456")} HTTP/1.1",
+            [$"Host: {_gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}"]);
+
+        Assert.Equal(404, response.Status);
+        var record = Assert.Single(await RecordsAsync(1));
+        Assert.DoesNotContain("ABCDEFGHIJ", record.GetRawText());
+        Assert.Equal("/external/*/*", Text(record, "path"));
+    }
+
+    private Task<List<JsonElement>> RecordsAsync(int count) => RecordsAsync(_gateway, count);
+
+    private static async Task<List<JsonElement>> RecordsAsync(GatewayHost gateway, int count)
+    {
+        await Eventually.HoldsAsync(() => gateway.Logs.AuditRecords.Count >= count, () => $"{count} audit records (have {gateway.Logs.AuditRecords.Count})");
+        var records = gateway.Logs.AuditRecords.Select(r => JsonDocument.Parse(r).RootElement.Clone()).ToList();
+        Assert.Equal(count, records.Count);
+        return records;
+    }
+
+    private static string? Text(JsonElement record, string name) =>
+        record.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

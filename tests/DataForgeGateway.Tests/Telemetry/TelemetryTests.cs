@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using DataForgeGateway.Tests.Infrastructure;
+
+namespace DataForgeGateway.Tests.Telemetry;
+
+/// <summary>Traces follow a request from the caller through the gateway to DataForge; metrics count it.</summary>
+[Collection(SerialTests.Name)]
+public sealed class TelemetryTests : GatewayTest
+{
+    [Fact]
+    public async Task A_request_is_one_trace_from_the_gateway_to_DataForge()
+    {
+        var response = await RawHttp.SendAsync(
+            Gateway.ProxyAddress,
+            "GET /external/sources?projectId=1 HTTP/1.1",
+            [$"Host: {Gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]);
+        Assert.Equal(200, response.Status);
+
+        var trace = ActivityTraceId.CreateFromString("4bf92f3577b34da6a3ce929d0e0e4736");
+        await Eventually.HoldsAsync(() => Gateway.Spans.ToList().Any(s => s.TraceId == trace && s.Kind == ActivityKind.Client), "the client span of the forwarded call");
+        var spans = Gateway.Spans.ToList().Where(s => s.TraceId == trace).ToList();
+        var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.Source.Name == "Microsoft.AspNetCore" && s.GetTagItem("server.port") is int port && port == Gateway.ProxyAddress.Port);
+        Assert.Equal("/external/sources", server.GetTagItem("http.route"));
+        Assert.Contains(spans, s => s.Kind == ActivityKind.Client && (s.GetTagItem("url.full") as string ?? "").StartsWith(Sandbox.BaseUrl, StringComparison.Ordinal));
+        Assert.StartsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-", Assert.Single(Sandbox.Recorder.Requests).Headers["traceparent"]);
+    }
+
+    [Fact]
+    public async Task Requests_are_counted_by_caller_operation_status_and_outcome_with_their_duration()
+    {
+        using var caller = Gateway.CreateCaller();
+        using (await caller.GetAsync("/external/sources?projectId=1"))
+        using (await caller.GetAsync("/external/nothing"))
+        {
+        }
+
+        await Eventually.HoldsAsync(() => Gateway.Logs.AuditRecords.Count == 2, "both requests are over");
+        Gateway.FlushMetrics();
+
+        var requests = Gateway.Metrics.Last(m => m.Name == "dataforge_gateway.requests");
+        var points = requests.MetricPoints.Select(Tags).ToList();
+        Assert.Contains(points, p => p["caller"] == GatewayHost.CallerName && p["operation"] == "sources" && p["status_code"] == "200" && p["outcome"] == "forwarded");
+        Assert.Contains(points, p => p["operation"] == "none" && p["status_code"] == "404" && p["outcome"] == "not_found");
+        Assert.Contains(Gateway.Metrics, m => m.Name == "dataforge_gateway.request.duration");
+        Assert.Contains(Gateway.Metrics, m => m.Name == "dataforge_gateway.token.requests");
+    }
+
+    private static Dictionary<string, string?> Tags(OpenTelemetry.Metrics.MetricPoint point)
+    {
+        var tags = new Dictionary<string, string?>();
+        foreach (var tag in point.Tags)
+        {
+            tags[tag.Key] = tag.Value?.ToString();
+        }
+
+        return tags;
+    }
+}
