@@ -39,6 +39,7 @@ public sealed class ReadinessTests : IAsyncLifetime
 
         Assert.Equal("Degraded", entries.GetProperty("token:stage").GetProperty("status").GetString());
         Assert.Contains("No usable token", entries.GetProperty("token:stage").GetProperty("description").GetString());
+        await Eventually.HoldsAsync(() => _sandbox.Recorder.TokenRequests == 1, "the start-up token request has failed");
         var probesOfAuth0 = _sandbox.Recorder.TokenRequests;
         await ReadyEntriesAsync(gateway, until: _ => true);
         await ReadyEntriesAsync(gateway, until: _ => true);
