@@ -26,6 +26,7 @@ public static class ConfigurationSurface
         (RequestOptions.SectionName, typeof(RequestOptions)),
         (IngressOptions.SectionName, typeof(IngressOptions)),
         (DataForgeGateway.RateLimiting.RateLimitOptions.SectionName, typeof(DataForgeGateway.RateLimiting.RateLimitOptions)),
+        (DataForgeGateway.Audit.AuditOptions.SectionName, typeof(DataForgeGateway.Audit.AuditOptions)),
     ];
 
     /// <summary>Keys ASP.NET Core itself reads, and the gateway's own keys read outside an options type.</summary>
