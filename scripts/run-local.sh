@@ -4,19 +4,24 @@
 #
 #   scripts/run-local.sh                   one gateway on the in-process cache
 #   scripts/run-local.sh --instances 3 --redis
+#   scripts/run-local.sh --no-build        use what is already built (CONFIGURATION, default Release)
 #
 # Ports (change with the environment variables): sandbox $SANDBOX_PORT (5099), gateway i on proxy port
 # $GATEWAY_PORT+2i (5080, 5082, ...) and management port $GATEWAY_PORT+2i+1, Redis $REDIS_PORT (6390).
+# Extra gateway settings: $GATEWAY_ARGS, for example "--Gateway:RateLimits:Default:Burst=10".
+# Logs and pid files go to $LOG_DIR (a new temporary folder by default): gateway-<i>.log, gateway-<i>.pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 instances=1
 use_redis=false
+build=true
 while [ $# -gt 0 ]; do
   case "$1" in
     --instances) instances="$2"; shift 2 ;;
     --redis) use_redis=true; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --no-build) build=false; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,18 +40,21 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-wait_until_up() { # url name
+wait_until_up() { # url name [text the answer must contain]
   for _ in $(seq 1 150); do
-    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    if curl -fsS "$1" 2>/dev/null | grep -q "${3:-}"; then return 0; fi
     sleep 0.2
   done
   echo "$2 did not come up; its log is in $logs" >&2
   exit 1
 }
 
-echo "Building ($configuration)..."
-dotnet build src/DataForgeGateway/DataForgeGateway.csproj -c "$configuration" -v quiet -nologo >/dev/null
-dotnet build src/DataForge.Sandbox/DataForge.Sandbox.csproj -c "$configuration" -v quiet -nologo >/dev/null
+mkdir -p "$logs"
+if [ "$build" = true ]; then
+  echo "Building ($configuration)..."
+  dotnet build src/DataForgeGateway/DataForgeGateway.csproj -c "$configuration" -v quiet -nologo >/dev/null
+  dotnet build src/DataForge.Sandbox/DataForge.Sandbox.csproj -c "$configuration" -v quiet -nologo >/dev/null
+fi
 gateway_bin="$PWD/src/DataForgeGateway/bin/$configuration/net10.0"
 sandbox_bin="$PWD/src/DataForge.Sandbox/bin/$configuration/net10.0"
 
@@ -69,11 +77,13 @@ for i in $(seq 0 $((instances - 1))); do
     --urls "http://127.0.0.1:$proxy" --Gateway:Management:Url "http://127.0.0.1:$management" \
     --Gateway:Environments:sandbox:BaseUrl "http://127.0.0.1:$sandbox_port" \
     --Gateway:Environments:sandbox:Auth0:TokenUrl "http://127.0.0.1:$sandbox_port/oauth/token" \
-    "${redis_settings[@]}" >"$logs/gateway-$i.log" 2>&1 &
+    "${redis_settings[@]}" ${GATEWAY_ARGS:-} >"$logs/gateway-$i.log" 2>&1 &
   pids+=($!)
+  echo $! >"$logs/gateway-$i.pid"
 done
 for i in $(seq 0 $((instances - 1))); do
-  wait_until_up "http://127.0.0.1:$((gateway_port + 2 * i + 1))/health/ready" "Gateway $i"
+  # Healthy: Redis connected, the token fetched, the sandbox answering.
+  wait_until_up "http://127.0.0.1:$((gateway_port + 2 * i + 1))/health/ready" "Gateway $i" '"status":"Healthy"' 
 done
 
 cat <<MSG

@@ -13,12 +13,14 @@ public static class SandboxControl
         {
             tokens_issued = recorder.TokensIssued,
             token_requests = recorder.TokenRequests,
-            api_requests = recorder.Arrivals,
+            api_requests = recorder.ApiCalls,
+            arrivals = recorder.Arrivals,
         }));
-        control.MapPut("/switches", (SandboxSwitches switches, int? tokenStatus, int? apiStatus) =>
+        control.MapPut("/switches", (SandboxSwitches switches, int? tokenStatus, int? apiStatus, int? apiDelayMs) =>
         {
             switches.TokenEndpointStatus = tokenStatus;
             switches.ApiStatus = apiStatus;
+            switches.ApiDelay = apiDelayMs is { } delay ? TimeSpan.FromMilliseconds(delay) : null;
             return Results.NoContent();
         });
     }

@@ -17,11 +17,15 @@ public sealed class SandboxRecorder
 {
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private long _arrivals;
+    private long _apiCalls;
     private long _tokenRequests;
     private long _tokensIssued;
 
     /// <summary>Every request that reached a DataForge path, answered or not.</summary>
     public long Arrivals => Interlocked.Read(ref _arrivals);
+
+    /// <summary>Calls to the four DataForge routes (not, say, a health probe of the base URL).</summary>
+    public long ApiCalls => Interlocked.Read(ref _apiCalls);
 
     /// <summary>Every call to <c>/oauth/token</c>, whatever its outcome.</summary>
     public long TokenRequests => Interlocked.Read(ref _tokenRequests);
@@ -40,6 +44,7 @@ public sealed class SandboxRecorder
 
     internal void Record(RecordedRequest request)
     {
+        Interlocked.Increment(ref _apiCalls);
         // Bounded so a long benchmark run cannot grow the sandbox without limit.
         _requests.Enqueue(request);
         while (_requests.Count > 10_000 && _requests.TryDequeue(out _))

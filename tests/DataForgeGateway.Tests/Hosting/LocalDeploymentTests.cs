@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using DataForgeGateway.Tests.Infrastructure;
+
+namespace DataForgeGateway.Tests.Hosting;
+
+/// <summary>
+/// The local deployment of scripts/run-local.sh: Redis, the sandbox and three gateway processes on loopback ports.
+/// Requests spread over the instances share one token and one rate limit, and an instance stopped with SIGTERM
+/// finishes what it has in flight and leaves its audit records complete.
+/// </summary>
+[Collection(SerialTests.Name)]
+public sealed class LocalDeploymentTests
+{
+    private const string DemoKey = "dfgw_sandboxdemo_DemoKeyForTheLocalSandboxOnly0003EPo7R";
+
+    [Fact]
+    public async Task Three_instances_share_one_token_and_one_rate_limit()
+    {
+        await using var deployment = await LocalDeployment.StartAsync(3, "--Gateway:RateLimits:Default:Burst=10 --Gateway:RateLimits:Default:PermitsPerSecond=0.001");
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
+        {
+            using var response = await deployment.Caller(i % 3).GetAsync("/external/sources?projectId=1");
+            return response.StatusCode;
+        }));
+
+        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(50, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        var stats = await deployment.SandboxStatsAsync();
+        Assert.Equal(1, stats.GetProperty("tokens_issued").GetInt64());
+        Assert.Equal(10, stats.GetProperty("api_requests").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_instance_stopped_with_SIGTERM_under_load_finishes_its_requests_and_its_audit()
+    {
+        await using var deployment = await LocalDeployment.StartAsync(2, "");
+        await deployment.SetApiDelayAsync(TimeSpan.FromSeconds(2));
+
+        var inFlight = Enumerable.Range(0, 20).Select(_ => deployment.Caller(0).GetAsync("/external/sources?projectId=1")).ToList();
+        await Eventually.HoldsAsync(() => deployment.SandboxStatsAsync().GetAwaiter().GetResult().GetProperty("api_requests").GetInt64() == 20, "all twenty are at DataForge");
+        var stopped = deployment.Terminate(0);
+
+        var responses = await Task.WhenAll(inFlight);
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        await stopped.WaitForExitAsync();
+        Assert.Contains("Application is shutting down", deployment.Log(0));
+
+        var audit = deployment.AuditRecords(0);
+        Assert.Equal(20, audit.Count(r => r.GetProperty("outcome").GetString() == "forwarded"));
+
+        // The other instance goes on serving.
+        await deployment.SetApiDelayAsync(null);
+        using var after = await deployment.Caller(1).GetAsync("/external/sources?projectId=1");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    /// <summary>scripts/run-local.sh, run on free ports with what the test build already built.</summary>
+    private sealed class LocalDeployment : IAsyncDisposable
+    {
+        private readonly Process _script;
+        private readonly int _gatewayPort;
+        private readonly int _sandboxPort;
+        private readonly string _logs;
+        private readonly List<HttpClient> _callers = [];
+
+        private LocalDeployment(Process script, int gatewayPort, int sandboxPort, string logs)
+        {
+            _script = script;
+            _gatewayPort = gatewayPort;
+            _sandboxPort = sandboxPort;
+            _logs = logs;
+        }
+
+        public static async Task<LocalDeployment> StartAsync(int instances, string gatewayArgs)
+        {
+            var root = ConfigurationExampleTests.RepositoryRoot();
+            var configuration = typeof(Program).Assembly.Location.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+            var gatewayPort = FreePortRange(instances * 2);
+            var sandboxPort = FreePort.Next();
+            var logs = Directory.CreateTempSubdirectory("dfgw-local-").FullName;
+            var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+            foreach (var argument in new[] { Path.Combine(root, "scripts", "run-local.sh"), "--instances", instances.ToString(System.Globalization.CultureInfo.InvariantCulture), "--redis", "--no-build" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment["CONFIGURATION"] = configuration;
+            start.Environment["GATEWAY_PORT"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["SANDBOX_PORT"] = sandboxPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["REDIS_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["LOG_DIR"] = logs;
+            start.Environment["GATEWAY_ARGS"] = gatewayArgs;
+            var script = Process.Start(start)!;
+            var deployment = new LocalDeployment(script, gatewayPort, sandboxPort, logs);
+            while (await script.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("Press Ctrl+C", StringComparison.Ordinal))
+                {
+                    return deployment;
+                }
+            }
+
+            throw new Xunit.Sdk.XunitException($"run-local.sh ended before the deployment was up: {await script.StandardError.ReadToEndAsync()}");
+        }
+
+        public HttpClient Caller(int instance)
+        {
+            lock (_callers)
+            {
+                while (_callers.Count <= instance)
+                {
+                    var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_gatewayPort + (2 * _callers.Count)}") };
+                    client.DefaultRequestHeaders.Add("X-Api-Key", DemoKey);
+                    _callers.Add(client);
+                }
+
+                return _callers[instance];
+            }
+        }
+
+        public async Task<JsonElement> SandboxStatsAsync()
+        {
+            using var client = new HttpClient();
+            return JsonDocument.Parse(await client.GetStringAsync(new Uri($"http://127.0.0.1:{_sandboxPort}/_sandbox/stats"))).RootElement.Clone();
+        }
+
+        public async Task SetApiDelayAsync(TimeSpan? delay)
+        {
+            using var client = new HttpClient();
+            var query = delay is { } d ? $"?apiDelayMs={(int)d.TotalMilliseconds}" : "";
+            using var response = await client.PutAsync(new Uri($"http://127.0.0.1:{_sandboxPort}/_sandbox/switches{query}"), null);
+            response.EnsureSuccessStatusCode();
+        }
+
+        /// <summary>Sends SIGTERM to one gateway process, as Kubernetes does when it stops a pod.</summary>
+        public Process Terminate(int instance)
+        {
+            var pid = int.Parse(File.ReadAllText(Path.Combine(_logs, $"gateway-{instance}.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var process = Process.GetProcessById(pid);
+            using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            kill.WaitForExit();
+            return process;
+        }
+
+        public string Log(int instance) => File.ReadAllText(Path.Combine(_logs, $"gateway-{instance}.log"));
+
+        /// <summary>The audit records one instance wrote to its console log.</summary>
+        public List<JsonElement> AuditRecords(int instance) =>
+            File.ReadAllLines(Path.Combine(_logs, $"gateway-{instance}.log"))
+                .Select(line => line.Trim())
+                .Where(line => line.StartsWith("{\"time\"", StringComparison.Ordinal))
+                .Select(line => JsonDocument.Parse(line).RootElement.Clone())
+                .ToList();
+
+        public async ValueTask DisposeAsync()
+        {
+            _callers.ForEach(c => c.Dispose());
+            using (var kill = Process.Start("kill", ["-TERM", _script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await _script.WaitForExitAsync();
+            _script.Dispose();
+            Directory.Delete(_logs, recursive: true);
+        }
+
+        private static int FreePortRange(int count)
+        {
+            for (var attempt = 0; attempt < 50; attempt++)
+            {
+                var first = FreePort.Next();
+                if (first + count < 65000 && Enumerable.Range(first, count).All(IsFree))
+                {
+                    return first;
+                }
+            }
+
+            throw new InvalidOperationException("no free range of ports");
+        }
+
+        private static bool IsFree(int port)
+        {
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
+    }
+}
