@@ -28,16 +28,13 @@ internal sealed class UpstreamConcurrencyMiddleware : IMiddleware, IDisposable
         var environment = RouteMetadata.EnvironmentOf(context.GetReverseProxyFeature().Route.Config) ?? "";
         var settings = _gateway.Current.Environments[environment];
         var limiter = LimiterFor(environment, settings);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(settings.QueueTimeout);
-        RateLimitLease lease;
-        try
+
+        // The common case, a free slot, costs no timer and no wait; only a full cap queues.
+        var lease = limiter.AttemptAcquire(1);
+        if (!lease.IsAcquired)
         {
-            lease = await limiter.AcquireAsync(1, timeout.Token);
-        }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            lease = FailedLease.Instance;
+            lease.Dispose();
+            lease = await QueueAsync(limiter, settings.QueueTimeout, context.RequestAborted);
         }
 
         using (lease)
@@ -52,6 +49,20 @@ internal sealed class UpstreamConcurrencyMiddleware : IMiddleware, IDisposable
             }
 
             await next(context);
+        }
+    }
+
+    private static async Task<RateLimitLease> QueueAsync(ConcurrencyLimiter limiter, TimeSpan timeout, CancellationToken aborted)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        wait.CancelAfter(timeout);
+        try
+        {
+            return await limiter.AcquireAsync(1, wait.Token);
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            return FailedLease.Instance;
         }
     }
 

@@ -1,0 +1,143 @@
+using System.Net.Http.Headers;
+using BenchmarkDotNet.Attributes;
+using DataForgeGateway.Audit;
+using DataForgeGateway.Callers;
+using DataForgeGateway.Hosting;
+using DataForgeGateway.RateLimiting;
+using DataForgeGateway.Routing;
+using DataForgeGateway.Tokens;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DataForgeGateway.Benchmarks;
+
+/// <summary>What the gateway does for every request besides forwarding it: key, token, limit, audit.</summary>
+[MemoryDiagnoser]
+[ShortRunJob]
+public class HotPathBenchmarks
+{
+    private ServiceProvider _services = null!;
+    private CallerDirectory _callers = null!;
+    private AccessTokenProvider _tokens = null!;
+    private LocalRateLimiter _local = null!;
+    private RateLimitService _limits = null!;
+    private AuditWriter _audit = null!;
+    private GatewayMetrics _metrics = null!;
+    private BucketLimit[] _buckets = null!;
+    private HttpRequestMessage _request = null!;
+    private string _key = null!;
+    private long _now;
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        var (keyId, key) = ApiKeyFormat.New();
+        _key = key;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:DefaultEnvironment"] = "stage",
+            ["Gateway:Environments:stage:BaseUrl"] = "http://127.0.0.1:1",
+            ["Gateway:Environments:stage:Auth0:TokenUrl"] = "http://127.0.0.1:1/oauth/token",
+            ["Gateway:Environments:stage:Auth0:ClientId"] = "c",
+            ["Gateway:Environments:stage:Auth0:ClientSecret"] = "s",
+            ["Gateway:Environments:stage:Auth0:Audience"] = "a",
+            ["Gateway:Callers:billing-svc:Keys:0:Id"] = keyId,
+            ["Gateway:Callers:billing-svc:Keys:0:Sha256"] = KeyDigest.Compute(key).ToString(),
+            ["Gateway:RateLimits:Default:PermitsPerSecond"] = "1000000000",
+            ["Gateway:RateLimits:Default:Burst"] = "1000000",
+        }).Build();
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging(logging => logging.ClearProviders())
+            .AddMetrics()
+            .AddSingleton(TimeProvider.System)
+            .AddLiveOptions();
+        services.AddOptions<CallersOptions>().BindConfiguration(CallersOptions.SectionName);
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName);
+        services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.SectionName);
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName);
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);
+        services.AddSingleton<CallerDirectory>().AddSingleton<LocalRateLimiter>().AddSingleton<RateLimitMetrics>().AddSingleton<RateLimitService>()
+            .AddSingleton<AuditWriter>().AddSingleton<GatewayMetrics>().AddSingleton<TokenMetrics>()
+            .AddSingleton<ISharedTokenStore, NoSharedTokenStore>().AddSingleton<Auth0TokenClient>().AddSingleton<AccessTokenProvider>()
+            .AddHttpClient();
+        _services = services.BuildServiceProvider();
+        _callers = _services.GetRequiredService<CallerDirectory>();
+        _tokens = _services.GetRequiredService<AccessTokenProvider>();
+        _local = _services.GetRequiredService<LocalRateLimiter>();
+        _limits = _services.GetRequiredService<RateLimitService>();
+        _audit = _services.GetRequiredService<AuditWriter>();
+        _metrics = _services.GetRequiredService<GatewayMetrics>();
+        _buckets = [BucketLimit.From("caller", 1_000_000_000, 1_000_000)];
+        _request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:1/external/sources");
+
+        // A token in the in-process cache, as in steady state (fetched from a canned endpoint would need a server).
+        await _audit.StartAsync(CancellationToken.None);
+        SeedToken(_tokens, "stage");
+        _now = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        await _audit.StopAsync(CancellationToken.None);
+        await _services.DisposeAsync();
+        _request.Dispose();
+    }
+
+    [Benchmark(Description = "key lookup and check")]
+    public bool KeyCheck() => _callers.Check(_key, DateTimeOffset.UtcNow, out _) == DataForgeGateway.Callers.KeyCheck.Valid;
+
+    [Benchmark(Description = "token cache hit and header injection")]
+    public bool TokenInjection()
+    {
+        var token = _tokens.GetAsync("stage", CancellationToken.None).Result;
+        var headers = _request.Headers;
+        headers.Remove("Authorization");
+        return headers.TryAddWithoutValidation("Authorization", token.AuthorizationHeader);
+    }
+
+    [Benchmark(Description = "rate-limit decision (local bucket)")]
+    public bool LocalBucket() => _local.Decide("billing-svc", _buckets, _now++)[0].Admitted;
+
+    [Benchmark(Description = "rate-limit decision (service, no Redis)")]
+    public bool RateLimitService() => _limits.DecideAsync("billing-svc", "sources").Result.Admitted;
+
+    [Benchmark(Description = "audit record and request metrics")]
+    public void AuditRecord()
+    {
+        var record = new AuditRecord
+        {
+            Time = DateTimeOffset.UtcNow,
+            Outcome = "forwarded",
+            Caller = "billing-svc",
+            KeyId = "k3x9q2m7v4b1",
+            Environment = "stage",
+            Operation = "sources",
+            Method = "GET",
+            Path = "/external/sources",
+            ProjectId = "1",
+            Status = 200,
+            UpstreamStatus = 200,
+            DurationMs = 1.5,
+            TokenSource = "memory",
+            RateLimit = "admitted:redis:r=41",
+            ClientAddress = "10.0.0.1",
+            TraceId = "0af7651916cd43dd8448eb211c80319c",
+        };
+        _metrics.Record(record);
+        _audit.Write(record);
+    }
+
+    private static void SeedToken(AccessTokenProvider tokens, string environment)
+    {
+        // The provider's own slot, as the background refresh would leave it.
+        var now = DateTimeOffset.UtcNow;
+        var token = new AccessToken("eyJ.benchmark.token", now, now.AddHours(24), TimeSpan.FromMinutes(5));
+        var slotFor = typeof(AccessTokenProvider).GetMethod("SlotFor", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var slot = slotFor.Invoke(tokens, [environment])!;
+        slot.GetType().GetProperty("Current")!.SetValue(slot, token);
+    }
+}

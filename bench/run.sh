@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# DataForge Gateway benchmark: one command, loopback only, public tools (wrk and hey from Debian's packages).
+#
+#   bench/run.sh                      3 interleaved rounds of 10 s per arm
+#   ROUNDS=5 DURATION=15 bench/run.sh
+#
+# Arms, measured in interleaved rounds (A B C D, A B C D, ...) so that drift hits all alike:
+#   A  the sandbox directly                     (the floor of the floor)
+#   B  plain YARP pass-through, same Kestrel    (the floor the gateway adds to)
+#   C  the full gateway: API key, token, rate limit, audit, telemetry, in-process caches
+#   D  the full gateway with Redis (token cache and rate limits shared)
+# Reported as medians with min and max: requests/s at saturation, C/B and C/A; p50/p99 at a fixed rate of half
+# of B's maximum and the milliseconds the gateway adds; CPU microseconds and bytes allocated per request; Redis
+# commands per request; Auth0 token requests during the run. Results: bench/results/latest.{md,json}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds="${ROUNDS:-3}"
+duration="${DURATION:-10}"
+connections="${CONNECTIONS:-32}"
+work="$(mktemp -d -t dfgw-bench.XXXXXX)"
+results="bench/results"
+mkdir -p "$results"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need wrk || ! need hey || ! need redis-server || ! need taskset; then
+  echo "Installing wrk, hey, redis-server (Debian packages)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq wrk hey redis-server util-linux >/dev/null
+fi
+
+cores=$(nproc)
+server_cpus="0"; load_cpus="1"
+if [ "$cores" -ge 4 ]; then server_cpus="0-$((cores / 2 - 1))"; load_cpus="$((cores / 2))-$((cores - 1))"; fi
+if [ "$cores" -lt 2 ]; then server_cpus="0"; load_cpus="0"; fi
+
+echo "Building (Release)..."
+for project in src/DataForgeGateway src/DataForge.Sandbox bench/PlainProxy bench/AllocationProbe; do
+  dotnet build "$project" -c Release -v quiet -nologo >/dev/null
+done
+gateway_dll="$PWD/src/DataForgeGateway/bin/Release/net10.0/DataForgeGateway.dll"
+sandbox_dll="$PWD/src/DataForge.Sandbox/bin/Release/net10.0/DataForge.Sandbox.dll"
+plain_dll="$PWD/bench/PlainProxy/bin/Release/net10.0/PlainProxy.dll"
+probe_dll="$PWD/bench/AllocationProbe/bin/Release/net10.0/AllocationProbe.dll"
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+sandbox_port=$(free_port); plain_port=$(free_port); c_port=$(free_port); c_mgmt=$(free_port); d_port=$(free_port); d_mgmt=$(free_port); redis_port=$(free_port)
+
+start() { # name, then the command
+  local name=$1; shift
+  DOTNET_STARTUP_HOOKS="$probe_dll" BENCH_ALLOC_FILE="$work/$name.alloc" taskset -c "$server_cpus" "$@" >"$work/$name.log" 2>&1 &
+  pids+=($!); echo $! >"$work/$name.pid"
+}
+wait_for() { for _ in $(seq 1 150); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done; echo "$1 did not come up" >&2; exit 1; }
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" 2>&1 &
+pids+=($!)
+start sandbox dotnet "$sandbox_dll" --urls "http://127.0.0.1:$sandbox_port" --Logging:LogLevel:Default=Warning
+wait_for "http://127.0.0.1:$sandbox_port/_sandbox/stats"
+token=$(curl -fsS -X POST -H 'Content-Type: application/json' \
+  -d '{"client_id":"sandbox-client","client_secret":"sandbox-secret","audience":"https://sandbox.api.dataforgedev.com","grant_type":"client_credentials"}' \
+  "http://127.0.0.1:$sandbox_port/oauth/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+BENCH_TOKEN="$token" start plain dotnet "$plain_dll" --urls "http://127.0.0.1:$plain_port" --Upstream "http://127.0.0.1:$sandbox_port"
+gateway_args=(--contentRoot "$(dirname "$gateway_dll")" --environment Sandbox
+  --Gateway:Environments:sandbox:BaseUrl "http://127.0.0.1:$sandbox_port"
+  --Gateway:Environments:sandbox:Auth0:TokenUrl "http://127.0.0.1:$sandbox_port/oauth/token"
+  --Gateway:Environments:sandbox:MaxConcurrentRequests 1024
+  --Gateway:RateLimits:Default:PermitsPerSecond 1000000 --Gateway:RateLimits:Default:Burst 1000000)
+start gateway dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$c_port" --Gateway:Management:Url "http://127.0.0.1:$c_mgmt"
+start gateway-redis dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$d_port" --Gateway:Management:Url "http://127.0.0.1:$d_mgmt" \
+  --Gateway:Redis:ConnectionString "127.0.0.1:$redis_port"
+wait_for "http://127.0.0.1:$c_mgmt/health/ready"; wait_for "http://127.0.0.1:$d_mgmt/health/ready"
+
+key="dfgw_sandboxdemo_DemoKeyForTheLocalSandboxOnly0003EPo7R"
+path="/external/sources?projectId=1"
+declare -A url=([A]="http://127.0.0.1:$sandbox_port$path" [B]="http://127.0.0.1:$plain_port$path" [C]="http://127.0.0.1:$c_port$path" [D]="http://127.0.0.1:$d_port$path")
+declare -A header=([A]="Authorization: Bearer $token" [B]="X-Bench: plain" [C]="X-Api-Key: $key" [D]="X-Api-Key: $key")
+declare -A process=([A]=sandbox [B]=plain [C]=gateway [D]=gateway-redis)
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1.pid")/stat"; }
+allocated() { cat "$work/$1.alloc" 2>/dev/null || echo 0; }
+redis_calls() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|ping|client|hello|select|config)/ {sum += $3} END {print sum + 0}'; }
+tokens_issued() { curl -fsS "http://127.0.0.1:$sandbox_port/_sandbox/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens_issued"])'; }
+ticks_per_second=$(getconf CLK_TCK)
+
+echo "Warming up..."
+for arm in A B C D; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d3s -H "${header[$arm]}" "${url[$arm]}" >/dev/null; done
+
+tokens_before=$(tokens_issued)
+: >"$work/samples.tsv"
+for round in $(seq 1 "$rounds"); do
+  for arm in A B C D; do
+    name=${process[$arm]}
+    ticks=$(cpu_ticks "$name"); bytes=$(allocated "$name"); calls=$(redis_calls)
+    out=$(taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${duration}s" -H "${header[$arm]}" "${url[$arm]}")
+    sleep 0.3 # let the allocation probe write once more
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}'); non2xx=${non2xx:-0}
+    cpu_us=$(python3 -c "print(($(cpu_ticks "$name") - $ticks) * 1e6 / $ticks_per_second / $requests)")
+    bytes_per=$(python3 -c "print(($(allocated "$name") - $bytes) / $requests)")
+    redis_per=$(python3 -c "print(($(redis_calls) - $calls) / $requests)")
+    printf 'throughput\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$arm" "$rps" "$cpu_us" "$bytes_per" "$redis_per" "$non2xx" >>"$work/samples.tsv"
+    echo "round $round $arm: $rps req/s, $cpu_us us CPU/req, $bytes_per B/req, $redis_per Redis cmds/req, non-2xx $non2xx"
+  done
+
+  # Latency at a fixed rate: half of this round's plain-YARP maximum, spread over 16 workers.
+  b_rps=$(awk -F'\t' -v r="$round" '$1=="throughput" && $2==r && $3=="B" {print $4}' "$work/samples.tsv")
+  per_worker=$(python3 -c "print(max(1, int($b_rps / 2 / 16)))")
+  for arm in A B C D; do
+    out=$(taskset -c "$load_cpus" hey -z "${duration}s" -c 16 -q "$per_worker" -H "${header[$arm]}" "${url[$arm]}")
+    p50=$(echo "$out" | awk '/ 50% in/ {print $3 * 1000}')
+    p99=$(echo "$out" | awk '/ 99% in/ {print $3 * 1000}')
+    printf 'latency\t%s\t%s\t%s\t%s\t%s\n' "$round" "$arm" "$p50" "$p99" "$((per_worker * 16))" >>"$work/samples.tsv"
+    echo "round $round $arm at $((per_worker * 16)) req/s: p50 ${p50} ms, p99 ${p99} ms"
+  done
+done
+tokens_after=$(tokens_issued)
+
+python3 - "$work/samples.tsv" "$results" "$((tokens_after - tokens_before))" "$rounds" "$duration" "$connections" <<'PY'
+import json, statistics, sys, platform, os, datetime, subprocess
+samples, out, tokens, rounds, duration, connections = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+thr, lat = {}, {}
+for line in open(samples):
+    f = line.rstrip("\n").split("\t")
+    if f[0] == "throughput":
+        thr.setdefault(f[2], []).append(dict(rps=float(f[3]), cpu_us=float(f[4]), bytes=float(f[5]), redis=float(f[6]), non2xx=int(f[7])))
+    else:
+        lat.setdefault(f[2], []).append(dict(p50=float(f[3]), p99=float(f[4]), rate=int(f[5])))
+def stat(values):
+    return dict(median=statistics.median(values), min=min(values), max=max(values))
+rounds_n = len(thr["B"])
+ratio_cb = [thr["C"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
+ratio_ca = [thr["C"][i]["rps"] / thr["A"][i]["rps"] for i in range(rounds_n)]
+ratio_db = [thr["D"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
+added_p99 = [lat["C"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
+added_p50 = [lat["C"][i]["p50"] - lat["B"][i]["p50"] for i in range(rounds_n)]
+added_p99_d = [lat["D"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+result = {
+    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "machine": {"cpu": cpu, "cores": os.cpu_count(), "os": platform.platform()},
+    "settings": {"rounds": rounds, "seconds_per_run": duration, "connections": connections},
+    "arms": {arm: {
+        "requests_per_second": stat([s["rps"] for s in thr[arm]]),
+        "cpu_us_per_request": stat([s["cpu_us"] for s in thr[arm]]),
+        "bytes_allocated_per_request": stat([s["bytes"] for s in thr[arm]]),
+        "redis_commands_per_request": stat([s["redis"] for s in thr[arm]]),
+        "non_2xx": sum(s["non2xx"] for s in thr[arm]),
+        "p50_ms_at_half_load": stat([s["p50"] for s in lat[arm]]),
+        "p99_ms_at_half_load": stat([s["p99"] for s in lat[arm]]),
+        "half_load_rate": stat([s["rate"] for s in lat[arm]]),
+    } for arm in "ABCD"},
+    "ratios": {"C/B": stat(ratio_cb), "C/A": stat(ratio_ca), "D/B": stat(ratio_db)},
+    "added_ms_at_half_load": {"C_p50": stat(added_p50), "C_p99": stat(added_p99), "D_p99": stat(added_p99_d)},
+    "auth0_token_requests_during_run": tokens,
+}
+json.dump(result, open(os.path.join(out, "latest.json"), "w"), indent=2)
+names = {"A": "A sandbox directly", "B": "B plain YARP", "C": "C gateway", "D": "D gateway + Redis"}
+f = lambda s, d=0: f"{s['median']:.{d}f} ({s['min']:.{d}f}–{s['max']:.{d}f})"
+lines = [
+    f"Benchmark of {result['date']} on {cpu}, {os.cpu_count()} cores; {rounds} interleaved rounds of {duration} s, {connections} connections. Medians (min–max).",
+    "",
+    "| arm | req/s | p50 ms at half load | p99 ms at half load | CPU µs/req | bytes/req | Redis cmds/req |",
+    "|---|---|---|---|---|---|---|",
+]
+for arm in "ABCD":
+    a = result["arms"][arm]
+    lines.append(f"| {names[arm]} | {f(a['requests_per_second'])} | {f(a['p50_ms_at_half_load'], 2)} | {f(a['p99_ms_at_half_load'], 2)} | {f(a['cpu_us_per_request'])} | {f(a['bytes_allocated_per_request'])} | {f(a['redis_commands_per_request'], 2)} |")
+lines += [
+    "",
+    f"- C/B throughput: {f(result['ratios']['C/B'], 3)}; C/A: {f(result['ratios']['C/A'], 3)}; D/B: {f(result['ratios']['D/B'], 3)}",
+    f"- Added at half of B's maximum: p50 {f(result['added_ms_at_half_load']['C_p50'], 2)} ms, p99 {f(result['added_ms_at_half_load']['C_p99'], 2)} ms (with Redis: p99 {f(result['added_ms_at_half_load']['D_p99'], 2)} ms)",
+    f"- Auth0 token requests during the run: {tokens}",
+]
+open(os.path.join(out, "latest.md"), "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
