@@ -84,7 +84,9 @@ declare -A process=([A]=sandbox [B]=plain [C]=gateway [D]=gateway-redis)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1.pid")/stat"; }
 allocated() { cat "$work/$1.alloc" 2>/dev/null || echo 0; }
+# Commands Redis executed (those inside the rate-limit script included), and round trips (the script calls).
 redis_calls() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|ping|client|hello|select|config)/ {sum += $3} END {print sum + 0}'; }
+redis_trips() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|ping|client|hello|select|config|time|get|set)$/ {sum += $3} END {print sum + 0}'; }
 tokens_issued() { curl -fsS "http://127.0.0.1:$sandbox_port/_sandbox/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens_issued"])'; }
 ticks_per_second=$(getconf CLK_TCK)
 
@@ -96,7 +98,7 @@ tokens_before=$(tokens_issued)
 for round in $(seq 1 "$rounds"); do
   for arm in A B C D; do
     name=${process[$arm]}
-    ticks=$(cpu_ticks "$name"); bytes=$(allocated "$name"); calls=$(redis_calls)
+    ticks=$(cpu_ticks "$name"); bytes=$(allocated "$name"); calls=$(redis_calls); trips=$(redis_trips)
     out=$(taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${duration}s" -H "${header[$arm]}" "${url[$arm]}")
     sleep 0.3 # let the allocation probe write once more
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -105,8 +107,9 @@ for round in $(seq 1 "$rounds"); do
     cpu_us=$(python3 -c "print(($(cpu_ticks "$name") - $ticks) * 1e6 / $ticks_per_second / $requests)")
     bytes_per=$(python3 -c "print(($(allocated "$name") - $bytes) / $requests)")
     redis_per=$(python3 -c "print(($(redis_calls) - $calls) / $requests)")
-    printf 'throughput\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$arm" "$rps" "$cpu_us" "$bytes_per" "$redis_per" "$non2xx" >>"$work/samples.tsv"
-    echo "round $round $arm: $rps req/s, $cpu_us us CPU/req, $bytes_per B/req, $redis_per Redis cmds/req, non-2xx $non2xx"
+    trips_per=$(python3 -c "print(($(redis_trips) - $trips) / $requests)")
+    printf 'throughput\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$arm" "$rps" "$cpu_us" "$bytes_per" "$redis_per" "$non2xx" "$trips_per" >>"$work/samples.tsv"
+    echo "round $round $arm: $rps req/s, $cpu_us us CPU/req, $bytes_per B/req, $redis_per Redis cmds/req ($trips_per round trips), non-2xx $non2xx"
   done
 
   # Latency at a fixed rate: half of this round's plain-YARP maximum, spread over 16 workers.
@@ -129,7 +132,7 @@ thr, lat = {}, {}
 for line in open(samples):
     f = line.rstrip("\n").split("\t")
     if f[0] == "throughput":
-        thr.setdefault(f[2], []).append(dict(rps=float(f[3]), cpu_us=float(f[4]), bytes=float(f[5]), redis=float(f[6]), non2xx=int(f[7])))
+        thr.setdefault(f[2], []).append(dict(rps=float(f[3]), cpu_us=float(f[4]), bytes=float(f[5]), redis=float(f[6]), non2xx=int(f[7]), trips=float(f[8])))
     else:
         lat.setdefault(f[2], []).append(dict(p50=float(f[3]), p99=float(f[4]), rate=int(f[5])))
 def stat(values):
@@ -151,6 +154,7 @@ result = {
         "cpu_us_per_request": stat([s["cpu_us"] for s in thr[arm]]),
         "bytes_allocated_per_request": stat([s["bytes"] for s in thr[arm]]),
         "redis_commands_per_request": stat([s["redis"] for s in thr[arm]]),
+        "redis_round_trips_per_request": stat([s["trips"] for s in thr[arm]]),
         "non_2xx": sum(s["non2xx"] for s in thr[arm]),
         "p50_ms_at_half_load": stat([s["p50"] for s in lat[arm]]),
         "p99_ms_at_half_load": stat([s["p99"] for s in lat[arm]]),
@@ -166,12 +170,12 @@ f = lambda s, d=0: f"{s['median']:.{d}f} ({s['min']:.{d}f}–{s['max']:.{d}f})"
 lines = [
     f"Benchmark of {result['date']} on {cpu}, {os.cpu_count()} cores; {rounds} interleaved rounds of {duration} s, {connections} connections. Medians (min–max).",
     "",
-    "| arm | req/s | p50 ms at half load | p99 ms at half load | CPU µs/req | bytes/req | Redis cmds/req |",
-    "|---|---|---|---|---|---|---|",
+    "| arm | req/s | p50 ms at half load | p99 ms at half load | CPU µs/req | bytes/req | Redis cmds/req | Redis round trips/req |",
+    "|---|---|---|---|---|---|---|---|",
 ]
 for arm in "ABCD":
     a = result["arms"][arm]
-    lines.append(f"| {names[arm]} | {f(a['requests_per_second'])} | {f(a['p50_ms_at_half_load'], 2)} | {f(a['p99_ms_at_half_load'], 2)} | {f(a['cpu_us_per_request'])} | {f(a['bytes_allocated_per_request'])} | {f(a['redis_commands_per_request'], 2)} |")
+    lines.append(f"| {names[arm]} | {f(a['requests_per_second'])} | {f(a['p50_ms_at_half_load'], 2)} | {f(a['p99_ms_at_half_load'], 2)} | {f(a['cpu_us_per_request'])} | {f(a['bytes_allocated_per_request'])} | {f(a['redis_commands_per_request'], 2)} | {f(a['redis_round_trips_per_request'], 2)} |")
 lines += [
     "",
     f"- C/B throughput: {f(result['ratios']['C/B'], 3)}; C/A: {f(result['ratios']['C/A'], 3)}; D/B: {f(result['ratios']['D/B'], 3)}",

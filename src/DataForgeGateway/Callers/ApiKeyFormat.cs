@@ -30,7 +30,12 @@ public static class ApiKeyFormat
     }
 
     /// <summary>Appends the checksum to a key's prefix, id and secret.</summary>
-    public static string WithChecksum(string body) => body + Checksum(body);
+    public static string WithChecksum(string body)
+    {
+        Span<char> checksum = stackalloc char[ChecksumLength];
+        Checksum(body, checksum);
+        return body + new string(checksum);
+    }
 
     /// <summary>What a presented key is, judged by its shape alone.</summary>
     public static KeyShape Inspect(ReadOnlySpan<char> key, out ReadOnlySpan<char> keyId)
@@ -41,6 +46,11 @@ public static class ApiKeyFormat
             return KeyShape.Unprefixed;
         }
 
+        if (key.Length > KeyDigest.MaxKeyLength)
+        {
+            return KeyShape.Malformed;
+        }
+
         var rest = key[Prefix.Length..];
         var separator = rest.IndexOf('_');
         if (separator <= 0 || rest.Length - separator - 1 != SecretLength + ChecksumLength)
@@ -49,8 +59,9 @@ public static class ApiKeyFormat
         }
 
         var id = rest[..separator];
-        var body = key[..^ChecksumLength];
-        if (!IsKeyId(id) || !key[^ChecksumLength..].SequenceEqual(Checksum(body)))
+        Span<char> checksum = stackalloc char[ChecksumLength];
+        Checksum(key[..^ChecksumLength], checksum);
+        if (!IsKeyId(id) || !key[^ChecksumLength..].SequenceEqual(checksum))
         {
             return KeyShape.Malformed;
         }
@@ -63,19 +74,17 @@ public static class ApiKeyFormat
     public static bool IsKeyId(ReadOnlySpan<char> keyId) =>
         keyId.Length is >= 4 and <= 32 && !keyId.ContainsAnyExcept(KeyIdCharacters);
 
-    private static string Checksum(ReadOnlySpan<char> body)
+    /// <summary>CRC-32 of the key's UTF-8 bytes, in six base-62 digits; written into <paramref name="digits"/>, allocating nothing.</summary>
+    private static void Checksum(ReadOnlySpan<char> body, Span<char> digits)
     {
-        Span<byte> bytes = stackalloc byte[body.Length * 3];
+        Span<byte> bytes = stackalloc byte[KeyDigest.MaxKeyLength * 3];
         var length = Encoding.UTF8.GetBytes(body, bytes);
         var crc = Crc32.HashToUInt32(bytes[..length]);
-        Span<char> digits = stackalloc char[ChecksumLength];
         for (var i = ChecksumLength - 1; i >= 0; i--)
         {
             digits[i] = Alphabet[(int)(crc % 62)];
             crc /= 62;
         }
-
-        return new string(digits);
     }
 }
 

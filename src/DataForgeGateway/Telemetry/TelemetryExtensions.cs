@@ -56,7 +56,8 @@ public static class TelemetryExtensions
                     };
                 })
                 .AddHttpClientInstrumentation()
-                .AddSource("Yarp.ReverseProxy", TokenMetrics.MeterName));
+                // Not YARP's own forwarder activity: the HttpClient span of the forwarded call already covers it.
+                .AddSource(TokenMetrics.MeterName));
 
         if (otlp)
         {
