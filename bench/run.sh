@@ -90,8 +90,10 @@ redis_trips() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^
 tokens_issued() { curl -fsS "http://127.0.0.1:$sandbox_port/_sandbox/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens_issued"])'; }
 ticks_per_second=$(getconf CLK_TCK)
 
+# Long enough for tiered compilation to settle in every process (a short warm-up left round 1 at a third of
+# the speed of the others).
 echo "Warming up..."
-for arm in A B C D; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d3s -H "${header[$arm]}" "${url[$arm]}" >/dev/null; done
+for arm in A B C D; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${WARMUP:-15}s" -H "${header[$arm]}" "${url[$arm]}" >/dev/null; done
 
 tokens_before=$(tokens_issued)
 : >"$work/samples.tsv"
