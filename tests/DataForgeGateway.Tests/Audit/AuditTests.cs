@@ -6,37 +6,24 @@ using DataForgeGateway.Tests.Infrastructure;
 namespace DataForgeGateway.Tests.Audit;
 
 /// <summary>Exactly one audit record per request that reaches the gateway, whatever its outcome, with the right fields.</summary>
-public sealed class AuditTests : IAsyncLifetime
+public sealed class AuditTests : GatewayTest
 {
-    private SandboxHost _sandbox = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
+    protected override Dictionary<string, string?>? Settings => new()
     {
-        _sandbox = await SandboxHost.StartAsync();
-        _gateway = new GatewayHost(_sandbox, new Dictionary<string, string?>
-        {
-            [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:PermitsPerSecond"] = "0.001",
-            [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:Burst"] = "1",
-            [$"Gateway:Callers:{GatewayHost.OtherCallerName}:Operations:0"] = "sources",
-            ["Gateway:Requests:MaxBodyBytes"] = "512",
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
+        [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:PermitsPerSecond"] = "0.001",
+        [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:Burst"] = "1",
+        [$"Gateway:Callers:{GatewayHost.OtherCallerName}:Operations:0"] = "sources",
+        ["Gateway:Requests:MaxBodyBytes"] = "512",
+    };
 
     [Fact]
     public async Task A_forwarded_request_leaves_one_complete_record()
     {
         // Written by hand: an HttpClient in this process would start a trace of its own.
         var response = await RawHttp.SendAsync(
-            _gateway.ProxyAddress,
+            Gateway.ProxyAddress,
             "GET /external/sources-filtered-by-name/demo?projectId=1 HTTP/1.1",
-            [$"Host: {_gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]);
+            [$"Host: {Gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]);
 
         var record = Assert.Single(await RecordsAsync(1));
         Assert.Equal("forwarded", Text(record, "outcome"));
@@ -51,7 +38,7 @@ public sealed class AuditTests : IAsyncLifetime
         Assert.Equal("/external/sources-filtered-by-name/{filter}", Text(record, "path"));
 
         // The caller's trace goes on to DataForge.
-        Assert.StartsWith("00-0af7651916cd43dd8448eb211c80319c-", Assert.Single(_sandbox.Recorder.Requests).Headers["traceparent"]);
+        Assert.StartsWith("00-0af7651916cd43dd8448eb211c80319c-", Assert.Single(Sandbox.Recorder.Requests).Headers["traceparent"]);
         Assert.Equal(200, response.Status);
     }
 
@@ -59,7 +46,7 @@ public sealed class AuditTests : IAsyncLifetime
     public async Task Every_outcome_leaves_exactly_one_record_each()
     {
         var key = $"X-Api-Key: {GatewayHost.CallerKey}";
-        var host = $"Host: {_gateway.ProxyAddress.Authority}";
+        var host = $"Host: {Gateway.ProxyAddress.Authority}";
         var cases = new (string Request, string[] Headers, string Body, int Status, string Outcome)[]
         {
             ("GET /external/sources?projectId=1 HTTP/1.1", [host, key], "", 200, "forwarded"),
@@ -76,7 +63,7 @@ public sealed class AuditTests : IAsyncLifetime
 
         foreach (var (request, headers, body, status, _) in cases)
         {
-            var response = await RawHttp.SendAsync(_gateway.ProxyAddress, request, headers, body);
+            var response = await RawHttp.SendAsync(Gateway.ProxyAddress, request, headers, body);
             Assert.True(status == response.Status, $"{request}: {response.Status} {response.Body}");
         }
 
@@ -90,8 +77,8 @@ public sealed class AuditTests : IAsyncLifetime
     [Fact]
     public async Task Token_unavailable_and_upstream_failures_are_recorded_as_such()
     {
-        _sandbox.Switches.TokenEndpointStatus = 503;
-        await using (var noToken = new GatewayHost(_sandbox))
+        Sandbox.Switches.TokenEndpointStatus = 503;
+        await using (var noToken = new GatewayHost(Sandbox))
         {
             using var caller = noToken.CreateCaller();
             using var response = await caller.GetAsync("/external/sources?projectId=1");
@@ -100,8 +87,8 @@ public sealed class AuditTests : IAsyncLifetime
             Assert.Equal(("unavailable", (string?)null), (Text(record, "outcome"), (string?)Text(record, "token_source")));
         }
 
-        _sandbox.Switches.TokenEndpointStatus = null;
-        await using var noDataForge = new GatewayHost(_sandbox, new Dictionary<string, string?> { ["Gateway:Environments:stage:BaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}" });
+        Sandbox.Switches.TokenEndpointStatus = null;
+        await using var noDataForge = new GatewayHost(Sandbox, new Dictionary<string, string?> { ["Gateway:Environments:stage:BaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}" });
         using var client = noDataForge.CreateCaller();
         using var failed = await client.GetAsync("/external/sources?projectId=1");
         Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
@@ -112,12 +99,12 @@ public sealed class AuditTests : IAsyncLifetime
     [Fact]
     public async Task A_caller_that_hangs_up_leaves_a_record_saying_so()
     {
-        _sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(10);
-        using var caller = _gateway.CreateCaller();
+        Sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(10);
+        using var caller = Gateway.CreateCaller();
         using var hangUp = new CancellationTokenSource();
 
         var pending = caller.GetAsync("/external/sources?projectId=1", hangUp.Token);
-        await Eventually.HoldsAsync(() => _sandbox.Recorder.Arrivals == 1, "the request is in flight at DataForge");
+        await Eventually.HoldsAsync(() => Sandbox.Recorder.Arrivals == 1, "the request is in flight at DataForge");
         await hangUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
 
@@ -129,10 +116,10 @@ public sealed class AuditTests : IAsyncLifetime
     [Fact]
     public async Task A_spoofed_forwarded_for_from_outside_the_ingress_is_ignored_and_one_from_the_ingress_is_believed()
     {
-        await using var behindIngress = new GatewayHost(_sandbox, new Dictionary<string, string?> { ["Gateway:Ingress:KnownNetworks:0"] = "127.0.0.0/8" });
-        var host = $"Host: {_gateway.ProxyAddress.Authority}";
+        await using var behindIngress = new GatewayHost(Sandbox, new Dictionary<string, string?> { ["Gateway:Ingress:KnownNetworks:0"] = "127.0.0.0/8" });
+        var host = $"Host: {Gateway.ProxyAddress.Authority}";
 
-        await RawHttp.SendAsync(_gateway.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.CallerKey}", "X-Forwarded-For: 203.0.113.9"]);
+        await RawHttp.SendAsync(Gateway.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.CallerKey}", "X-Forwarded-For: 203.0.113.9"]);
         await RawHttp.SendAsync(behindIngress.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [$"Host: {behindIngress.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "X-Forwarded-For: 203.0.113.9"]);
 
         Assert.Equal("127.0.0.1", Text(Assert.Single(await RecordsAsync(1)), "client_address"));
@@ -143,9 +130,9 @@ public sealed class AuditTests : IAsyncLifetime
     public async Task Records_never_hold_the_key_even_when_a_caller_puts_it_in_the_path()
     {
         var response = await RawHttp.SendAsync(
-            _gateway.ProxyAddress,
+            Gateway.ProxyAddress,
             $"GET /external/{GatewayHost.CallerKey}/{Uri.EscapeDataString("dfgw_abcd1234efgh_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef123456")} HTTP/1.1",
-            [$"Host: {_gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}"]);
+            [$"Host: {Gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}"]);
 
         Assert.Equal(404, response.Status);
         var record = Assert.Single(await RecordsAsync(1));
@@ -153,7 +140,7 @@ public sealed class AuditTests : IAsyncLifetime
         Assert.Equal("/external/*/*", Text(record, "path"));
     }
 
-    private Task<List<JsonElement>> RecordsAsync(int count) => RecordsAsync(_gateway, count);
+    private Task<List<JsonElement>> RecordsAsync(int count) => RecordsAsync(Gateway, count);
 
     private static async Task<List<JsonElement>> RecordsAsync(GatewayHost gateway, int count)
     {

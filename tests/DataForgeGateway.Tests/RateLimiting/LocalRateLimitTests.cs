@@ -6,39 +6,22 @@ using Microsoft.Extensions.Time.Testing;
 namespace DataForgeGateway.Tests.RateLimiting;
 
 /// <summary>One replica without Redis: limits per caller and per operation, on a controllable clock.</summary>
-public sealed class LocalRateLimitTests : IAsyncLifetime
+public sealed class LocalRateLimitTests() : GatewayTest(new FakeTimeProvider(Morning))
 {
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
-    private SandboxHost _sandbox = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
+    protected override Dictionary<string, string?>? Settings => new()
     {
-        _sandbox = await SandboxHost.StartAsync(_clock);
-        _gateway = new GatewayHost(
-            _sandbox,
-            new Dictionary<string, string?>
-            {
-                ["Gateway:RateLimits:Default:PermitsPerSecond"] = "1",
-                ["Gateway:RateLimits:Default:Burst"] = "5",
-                ["Gateway:RateLimits:Operations:source-pull:PermitsPerSecond"] = "0.1",
-                ["Gateway:RateLimits:Operations:source-pull:Burst"] = "2",
-                [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:PermitsPerSecond"] = "1",
-                [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:Burst"] = "1",
-            },
-            services => services.AddSingleton<TimeProvider>(_clock));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
+        ["Gateway:RateLimits:Default:PermitsPerSecond"] = "1",
+        ["Gateway:RateLimits:Default:Burst"] = "5",
+        ["Gateway:RateLimits:Operations:source-pull:PermitsPerSecond"] = "0.1",
+        ["Gateway:RateLimits:Operations:source-pull:Burst"] = "2",
+        [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:PermitsPerSecond"] = "1",
+        [$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:Burst"] = "1",
+    };
 
     [Fact]
     public async Task A_caller_gets_its_burst_then_429_with_retry_after_and_its_rate_afterwards()
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 6; i++)
@@ -55,9 +38,9 @@ public sealed class LocalRateLimitTests : IAsyncLifetime
         }
 
         Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 5), HttpStatusCode.TooManyRequests], statuses);
-        Assert.Equal(5, _sandbox.Recorder.Requests.Count);
+        Assert.Equal(5, Sandbox.Recorder.Requests.Count);
 
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         using var refilled = await caller.GetAsync("/external/sources?projectId=1");
         Assert.Equal(HttpStatusCode.OK, refilled.StatusCode);
     }
@@ -65,7 +48,7 @@ public sealed class LocalRateLimitTests : IAsyncLifetime
     [Fact]
     public async Task Admitted_responses_say_where_the_caller_stands()
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
 
         using var first = await caller.GetAsync("/external/sources?projectId=1");
         using var second = await caller.GetAsync("/external/sources?projectId=1");
@@ -79,7 +62,7 @@ public sealed class LocalRateLimitTests : IAsyncLifetime
     [Fact]
     public async Task An_operation_limit_applies_on_top_of_the_callers_limit()
     {
-        using var caller = _gateway.CreateCaller();
+        using var caller = Gateway.CreateCaller();
 
         var pulls = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
@@ -107,8 +90,8 @@ public sealed class LocalRateLimitTests : IAsyncLifetime
     [Fact]
     public async Task One_callers_refusals_leave_other_callers_alone()
     {
-        using var limited = _gateway.CreateCaller(GatewayHost.OtherCallerKey);
-        using var other = _gateway.CreateCaller();
+        using var limited = Gateway.CreateCaller(GatewayHost.OtherCallerKey);
+        using var other = Gateway.CreateCaller();
 
         using (var first = await limited.GetAsync("/external/sources?projectId=1"))
         using (var second = await limited.GetAsync("/external/sources?projectId=1"))
