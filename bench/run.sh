@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # DataForge Gateway benchmark: one command, loopback only, public tools (wrk and hey from Debian's packages).
 #
-#   bench/run.sh                      3 interleaved rounds of 10 s per arm
-#   ROUNDS=5 DURATION=15 bench/run.sh
+#   bench/run.sh                      60 s warm-up per arm, then 3 interleaved rounds of 10 s per arm
+#   ROUNDS=5 DURATION=15 WARMUP=90 bench/run.sh
 #
 # Arms, measured in interleaved rounds (A B C D, A B C D, ...) so that drift hits all alike:
 #   A  the sandbox directly                     (the floor of the floor)
@@ -90,10 +90,11 @@ redis_trips() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^
 tokens_issued() { curl -fsS "http://127.0.0.1:$sandbox_port/_sandbox/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens_issued"])'; }
 ticks_per_second=$(getconf CLK_TCK)
 
-# Long enough for tiered compilation to settle in every process (a short warm-up left round 1 at a third of
-# the speed of the others).
-echo "Warming up..."
-for arm in A B C D; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${WARMUP:-15}s" -H "${header[$arm]}" "${url[$arm]}" >/dev/null; done
+# Every process here, the plain proxy included, speeds up three- to fourfold over its first minute under load
+# (tiered compilation and dynamic PGO, with the JIT's background thread competing for the one server core):
+# warm each arm up for that long, or round 1 measures the JIT.
+echo "Warming up (${WARMUP:-60} s per arm)..."
+for arm in A B C D; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${WARMUP:-60}s" -H "${header[$arm]}" "${url[$arm]}" >/dev/null; done
 
 tokens_before=$(tokens_issued)
 : >"$work/samples.tsv"

@@ -57,18 +57,29 @@ public sealed partial class AuditWriter : BackgroundService
         await base.StopAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Writes on a thread of its own: a log sink that cannot keep up blocks this thread, never one of the thread
+    /// pool's (on two cores the pool starts with two, and every request needs them).
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(Drain, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Drain()
     {
-        try
+        var reader = _queue.Reader;
+        while (true)
         {
-            await foreach (var record in _queue.Reader.ReadAllAsync(CancellationToken.None))
+            while (reader.TryRead(out var record))
             {
                 Log.Record(_logger, JsonSerializer.Serialize(record, Json));
                 _written.Add(1);
             }
-        }
-        catch (ChannelClosedException)
-        {
+
+            var more = reader.WaitToReadAsync();
+            if (!(more.IsCompletedSuccessfully ? more.Result : more.AsTask().GetAwaiter().GetResult()))
+            {
+                return;
+            }
         }
     }
 
