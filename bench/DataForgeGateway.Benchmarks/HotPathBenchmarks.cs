@@ -59,7 +59,7 @@ public class HotPathBenchmarks
         services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.SectionName);
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName);
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);
-        services.AddSingleton<CallerDirectory>().AddSingleton<LocalRateLimiter>().AddSingleton<RateLimitMetrics>().AddSingleton<RateLimitService>()
+        services.AddSingleton<CallerDirectory>().AddSingleton<LocalRateLimiter>().AddSingleton<DataForgeGateway.Redis.RedisMetrics>().AddSingleton<RateLimitMetrics>().AddSingleton<RateLimitService>()
             .AddSingleton<AuditWriter>().AddSingleton<GatewayMetrics>().AddSingleton<TokenMetrics>()
             .AddSingleton<ISharedTokenStore, NoSharedTokenStore>().AddSingleton<Auth0TokenClient>().AddSingleton<AccessTokenProvider>()
             .AddHttpClient();

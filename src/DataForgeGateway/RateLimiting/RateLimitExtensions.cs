@@ -1,5 +1,6 @@
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
@@ -17,6 +18,7 @@ public static class RateLimitExtensions
         services.AddLiveOptions();
         services.AddSingleton<LocalRateLimiter>();
         services.AddSingleton<RateLimitMetrics>();
+        services.TryAddSingleton<RedisMetrics>();
         if (builder.IsRedisConfigured())
         {
             builder.AddSharedRedis();

@@ -10,14 +10,14 @@ internal sealed class RateLimitMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _refusals;
     private readonly Counter<long> _fallbackDecisions;
-    private readonly Counter<long> _redisFailures;
+    private readonly Redis.RedisMetrics _redis;
 
-    public RateLimitMetrics(IMeterFactory meters)
+    public RateLimitMetrics(IMeterFactory meters, Redis.RedisMetrics redis)
     {
+        _redis = redis;
         _meter = meters.Create(MeterName);
         _refusals = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.refusals", "{request}", "Requests refused by a rate limit, by caller, operation and policy.");
         _fallbackDecisions = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.fallback_decisions", "{request}", "Rate-limit decisions taken without Redis, by mode (local, open, closed).");
-        _redisFailures = _meter.CreateCounter<long>("dataforge_gateway.redis.failures", "{failure}", "Redis commands that failed or timed out, by component.");
     }
 
     /// <summary>Set by the limiter: whether it is on its fallback.</summary>
@@ -36,7 +36,7 @@ internal sealed class RateLimitMetrics : IDisposable
             _ => "local",
         }));
 
-    public void RedisFailed() => _redisFailures.Add(1, new KeyValuePair<string, object?>("component", "ratelimit"));
+    public void RedisFailed() => _redis.Failed("ratelimit");
 
     public void Dispose() => _meter.Dispose();
 }

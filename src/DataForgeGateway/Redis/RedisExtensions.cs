@@ -26,6 +26,7 @@ public static class RedisExtensions
                 $"{RedisOptions.SectionName}:OperationTimeout must be more than zero and at most 00:00:30.")
             .ValidateOnStart();
         builder.Services.AddSingleton<RedisConnection>();
+        builder.Services.AddSingleton<RedisMetrics>();
         builder.Services.AddHostedService<RedisWarmup>();
         return builder;
     }

@@ -40,7 +40,8 @@ public static class TelemetryExtensions
                     GatewayMetrics.MeterName,
                     AuditWriter.MeterName,
                     TokenMetrics.MeterName,
-                    RateLimitMetrics.MeterName))
+                    RateLimitMetrics.MeterName,
+                    Redis.RedisMetrics.MeterName))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(options =>
                 {

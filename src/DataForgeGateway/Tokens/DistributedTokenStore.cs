@@ -18,6 +18,7 @@ internal sealed partial class DistributedTokenStore(
     IOptions<RedisOptions> redisOptions,
     Hosting.LiveOptions<TokenOptions> tokenOptions,
     TimeProvider clock,
+    RedisMetrics metrics,
     ILogger<DistributedTokenStore> logger) : ISharedTokenStore
 {
     private const byte Format = 1;
@@ -36,7 +37,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
-            Log.SharedCacheUnavailable(logger, "read", e.GetType().Name);
+            Unavailable("read", e.GetType().Name);
             return null;
         }
 
@@ -61,7 +62,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
-            Log.SharedCacheUnavailable(logger, "write", e.GetType().Name);
+            Unavailable("write", e.GetType().Name);
         }
     }
 
@@ -77,7 +78,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
-            Log.SharedCacheUnavailable(logger, "lock", e.GetType().Name);
+            Unavailable("lock", e.GetType().Name);
             return null;
         }
     }
@@ -121,7 +122,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
-            Log.SharedCacheUnavailable(logger, "wait", e.GetType().Name);
+            Unavailable("wait", e.GetType().Name);
             return SharedWait.TimedOut;
         }
         finally
@@ -149,7 +150,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
-            Log.SharedCacheUnavailable(logger, "publish", e.GetType().Name);
+            Unavailable("publish", e.GetType().Name);
         }
     }
 
@@ -162,7 +163,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
-            Log.SharedCacheUnavailable(logger, "read", e.GetType().Name);
+            Unavailable("read", e.GetType().Name);
             return null;
         }
     }
@@ -216,7 +217,7 @@ internal sealed partial class DistributedTokenStore(
         catch (Exception e) when (IsRedisFailure(e))
         {
             // The lock expires by itself.
-            Log.SharedCacheUnavailable(logger, "unlock", e.GetType().Name);
+            Unavailable("unlock", e.GetType().Name);
         }
     }
 
@@ -225,6 +226,12 @@ internal sealed partial class DistributedTokenStore(
     private string FailureKey(TokenScope scope) => $"{redisOptions.Value.InstanceName}{scope.CacheKey}:failed";
 
     private RedisChannel Channel(TokenScope scope) => RedisChannel.Literal($"{redisOptions.Value.InstanceName}{scope.CacheKey}:stored");
+
+    private void Unavailable(string operation, string error)
+    {
+        metrics.Failed("tokens");
+        Log.SharedCacheUnavailable(logger, operation, error);
+    }
 
     private static bool IsRedisFailure(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;
 

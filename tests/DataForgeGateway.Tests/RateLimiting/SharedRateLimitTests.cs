@@ -74,6 +74,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         var gateways = Replicas(2, settings);
         var meters = _gateways[0].Services.GetRequiredService<IMeterFactory>();
         using var fallbacks = new MetricCollector<long>(meters, RateLimitMetrics.MeterName, "dataforge_gateway.ratelimit.fallback_decisions");
+        using var redisFailures = new MetricCollector<long>(meters, DataForgeGateway.Redis.RedisMetrics.MeterName, "dataforge_gateway.redis.failures");
 
         var before = await SendAsync(gateways, 10);
         await ownRedis.StopAsync();
@@ -85,6 +86,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         // Each replica now enforces half of the limit on its own: 20 each, 40 in all.
         Assert.Equal(40, during.Count(s => s == HttpStatusCode.OK));
         Assert.NotEmpty(fallbacks.GetMeasurementSnapshot());
+        Assert.Contains(redisFailures.GetMeasurementSnapshot(), m => (string?)m.Tags["component"] == "ratelimit");
         Assert.Equal("Degraded", await ReadinessAsync(_gateways[0]));
     }
 
