@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using DataForgeGateway.Hosting;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -9,8 +9,7 @@ public static class AuditExtensions
 {
     public static IHostApplicationBuilder AddAudit(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptions.Validator>();
+        builder.Services.AddValidatedOptions<AuditOptions, AuditOptions.Validator>(AuditOptions.SectionName);
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<AuditWriter>());
         builder.Services.AddSingleton<GatewayMetrics>();

@@ -10,9 +10,7 @@ public static class CallerExtensions
 {
     public static IHostApplicationBuilder AddCallers(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CallersOptions>().BindConfiguration(CallersOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<CallersOptions>, CallersOptions.Validator>();
-        builder.Services.AddLiveOptions();
+        builder.Services.AddValidatedOptions<CallersOptions, CallersOptions.Validator>(CallersOptions.SectionName);
         builder.Services.AddSingleton<CallerDirectory>();
 
         // Authentication brings data protection along; the gateway protects nothing with it (no cookies), so

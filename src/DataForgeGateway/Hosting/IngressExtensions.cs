@@ -13,8 +13,7 @@ public static class IngressExtensions
 {
     public static IHostApplicationBuilder AddIngress(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<IngressOptions>, IngressOptions.Validator>();
+        builder.Services.AddValidatedOptions<IngressOptions, IngressOptions.Validator>(IngressOptions.SectionName);
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<IngressOptions>>((forwarded, ingress) =>
         {
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;

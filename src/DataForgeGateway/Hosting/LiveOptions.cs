@@ -4,13 +4,26 @@ using Microsoft.Extensions.Primitives;
 
 namespace DataForgeGateway.Hosting;
 
-/// <summary>Registers <see cref="LiveOptions{T}"/> for every options type.</summary>
+/// <summary>Registers options the gateway's way: bound from a section, validated at start-up, readable live.</summary>
 public static class LiveOptionsExtensions
 {
     public static IServiceCollection AddLiveOptions(this IServiceCollection services)
     {
         services.TryAddSingleton(typeof(LiveOptions<>));
         return services;
+    }
+
+    /// <summary>
+    /// Binds <typeparamref name="TOptions"/> to <paramref name="section"/> and checks it with
+    /// <typeparamref name="TValidator"/> before the gateway starts; a wrong key stops start-up with one line.
+    /// </summary>
+    public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        services.AddLiveOptions();
+        return services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
     }
 }
 

@@ -2,7 +2,6 @@ using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 
 namespace DataForgeGateway.RateLimiting;
@@ -13,9 +12,7 @@ public static class RateLimitExtensions
     public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptions.Validator>();
-        services.AddLiveOptions();
+        services.AddValidatedOptions<RateLimitOptions, RateLimitOptions.Validator>(RateLimitOptions.SectionName);
         services.AddSingleton<LocalRateLimiter>();
         services.AddSingleton<RateLimitMetrics>();
         services.TryAddSingleton<RedisMetrics>();

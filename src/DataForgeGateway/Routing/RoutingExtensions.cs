@@ -1,5 +1,4 @@
 using DataForgeGateway.Hosting;
-using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 
 namespace DataForgeGateway.Routing;
@@ -9,11 +8,8 @@ public static class RoutingExtensions
 {
     public static IHostApplicationBuilder AddDataForgeRoutes(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptions.Validator>();
-        builder.Services.AddLiveOptions();
-        builder.Services.AddOptions<RequestOptions>().BindConfiguration(RequestOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<RequestOptions>, RequestOptions.Validator>();
+        builder.Services.AddValidatedOptions<GatewayOptions, GatewayOptions.Validator>(GatewayOptions.SectionName);
+        builder.Services.AddValidatedOptions<RequestOptions, RequestOptions.Validator>(RequestOptions.SectionName);
         builder.Services.AddSingleton<RequestValidationMiddleware>();
         builder.Services.AddSingleton<IProxyConfigProvider, DataForgeProxyConfigProvider>();
         builder.Services.AddReverseProxy().AddTransforms<RequestHygieneTransformProvider>();

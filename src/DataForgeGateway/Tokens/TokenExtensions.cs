@@ -2,7 +2,6 @@ using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -16,9 +15,7 @@ public static class TokenExtensions
     public static IHostApplicationBuilder AddAuth0Tokens(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptions.Validator>();
-        services.AddLiveOptions();
+        services.AddValidatedOptions<TokenOptions, TokenOptions.Validator>(TokenOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(HttpClientName, (provider, client) =>
         {
