@@ -68,8 +68,10 @@ internal sealed partial class RateLimitService : IDisposable
 
                 return Decided(new RateLimitDecision(true, DecisionSource.Shared, buckets, buckets.Limits, states), operation);
             }
-            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException)
             {
+                // No cancellation token is passed to Redis: a cancellation here is StackExchange.Redis giving up
+                // on a command (a connection that stalled or dropped), a Redis failure like the others.
                 _metrics.RedisFailed();
                 Interlocked.Exchange(ref _fallbackUntilTicks, (now + _options.Current.RedisRetryInterval).UtcTicks);
                 Log.RedisUnavailable(_logger, e.GetType().Name);

@@ -35,7 +35,7 @@ internal sealed partial class DistributedTokenStore(
         {
             stored = await cache.GetAsync(scope.CacheKey, cancellationToken);
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             Unavailable("read", e.GetType().Name);
             return null;
@@ -60,7 +60,7 @@ internal sealed partial class DistributedTokenStore(
             var connection = await redis.GetAsync();
             await connection.GetSubscriber().PublishAsync(Channel(scope), "stored");
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             Unavailable("write", e.GetType().Name);
         }
@@ -76,7 +76,7 @@ internal sealed partial class DistributedTokenStore(
             var acquired = await database.StringSetAsync(lockKey, owner, tokenOptions.Current.LockTimeout, When.NotExists);
             return new TokenLease(acquired, acquired ? () => ReleaseAsync(database, lockKey, owner) : null);
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             Unavailable("lock", e.GetType().Name);
             return null;
@@ -120,7 +120,7 @@ internal sealed partial class DistributedTokenStore(
 
             return SharedWait.TimedOut;
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             Unavailable("wait", e.GetType().Name);
             return SharedWait.TimedOut;
@@ -148,7 +148,7 @@ internal sealed partial class DistributedTokenStore(
             await connection.GetDatabase().StringSetAsync(FailureKey(scope), milliseconds, retryAfter);
             await connection.GetSubscriber().PublishAsync(Channel(scope), $"{FailedPrefix}{milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, CancellationToken.None))
         {
             Unavailable("publish", e.GetType().Name);
         }
@@ -161,7 +161,7 @@ internal sealed partial class DistributedTokenStore(
             var remaining = await (await redis.GetAsync()).GetDatabase().KeyTimeToLiveAsync(FailureKey(scope));
             return remaining > TimeSpan.Zero ? remaining : null;
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
             Unavailable("read", e.GetType().Name);
             return null;
@@ -214,7 +214,7 @@ internal sealed partial class DistributedTokenStore(
         {
             await database.ScriptEvaluateAsync(ReleaseScript, [lockKey], [owner]);
         }
-        catch (Exception e) when (IsRedisFailure(e))
+        catch (Exception e) when (IsRedisFailure(e, CancellationToken.None))
         {
             // The lock expires by itself.
             Unavailable("unlock", e.GetType().Name);
@@ -233,7 +233,13 @@ internal sealed partial class DistributedTokenStore(
         Log.SharedCacheUnavailable(logger, operation, error);
     }
 
-    private static bool IsRedisFailure(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;
+    /// <summary>
+    /// A Redis failure, as opposed to the request giving up: StackExchange.Redis also reports a stalled or dropped
+    /// connection as a cancelled task.
+    /// </summary>
+    private static bool IsRedisFailure(Exception e, CancellationToken cancellationToken) =>
+        e is RedisException or TimeoutException or ObjectDisposedException
+        || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static partial class Log
     {
