@@ -45,7 +45,7 @@ public static class Eventually
 
             clock.Advance(step);
             advanced += step;
-            for (var i = 0; i < 20 && !condition(); i++)
+            for (var i = 0; i < 30 && !condition(); i++)
             {
                 await poll.WaitForNextTickAsync();
             }
