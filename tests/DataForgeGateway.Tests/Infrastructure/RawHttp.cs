@@ -11,7 +11,8 @@ public static class RawHttp
 {
     public sealed record Response(int Status, string Head, string Body);
 
-    public static async Task<Response> SendAsync(Uri server, string requestLine, IEnumerable<string> headers, string body = "")
+    /// <summary>Sends the request; <paramref name="chunked"/> sends the body in chunks of 900 bytes, with no length up front.</summary>
+    public static async Task<Response> SendAsync(Uri server, string requestLine, IEnumerable<string> headers, string body = "", bool chunked = false)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(server.Host, server.Port);
@@ -20,12 +21,25 @@ public static class RawHttp
             .Append(requestLine).Append("\r\n")
             .Append(string.Concat(headers.Select(h => h + "\r\n")))
             .Append("Connection: close\r\n");
-        if (body.Length > 0)
+        if (chunked)
         {
-            request.Append("Content-Length: ").Append(Encoding.UTF8.GetByteCount(body)).Append("\r\n");
-        }
+            request.Append("Transfer-Encoding: chunked\r\n\r\n");
+            foreach (var chunk in body.Chunk(900))
+            {
+                request.Append(System.Globalization.CultureInfo.InvariantCulture, $"{chunk.Length:x}\r\n").Append(chunk).Append("\r\n");
+            }
 
-        request.Append("\r\n").Append(body);
+            request.Append("0\r\n\r\n");
+        }
+        else
+        {
+            if (body.Length > 0)
+            {
+                request.Append("Content-Length: ").Append(Encoding.UTF8.GetByteCount(body)).Append("\r\n");
+            }
+
+            request.Append("\r\n").Append(body);
+        }
         await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()));
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var text = await reader.ReadToEndAsync();
