@@ -17,13 +17,12 @@ internal sealed class RateLimitMetrics : IDisposable
         _redis = redis;
         _meter = meters.Create(MeterName);
         _refusals = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.refusals", "{request}", "Requests refused by a rate limit, by caller, operation and policy.");
+        _meter.CreateObservableGauge("dataforge_gateway.ratelimit.fallback_active", () => InFallback() ? 1 : 0, "{state}", "1 while rate limits are enforced without Redis.");
         _fallbackDecisions = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.fallback_decisions", "{request}", "Rate-limit decisions taken without Redis, by mode (local, open, closed).");
     }
 
     /// <summary>Set by the limiter: whether it is on its fallback.</summary>
     public Func<bool> InFallback { get; set; } = () => false;
-
-    public void Observe() => _meter.CreateObservableGauge("dataforge_gateway.ratelimit.fallback_active", () => InFallback() ? 1 : 0, "{state}", "1 while rate limits are enforced without Redis.");
 
     public void Refused(string caller, string operation, string policy) =>
         _refusals.Add(1, new("caller", caller), new("operation", operation), new KeyValuePair<string, object?>("policy", policy));

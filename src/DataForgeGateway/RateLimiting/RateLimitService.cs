@@ -41,7 +41,6 @@ internal sealed partial class RateLimitService : IDisposable
         _options.Changed += Forget;
         _callers.Changed += Forget;
         _metrics.InFallback = () => InFallback;
-        _metrics.Observe();
     }
 
     /// <summary>Whether limits are being enforced without Redis right now.</summary>
