@@ -1,4 +1,5 @@
 using DataForgeGateway.Hosting;
+using Microsoft.Extensions.Logging.Console;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -10,6 +11,17 @@ public static class AuditExtensions
     public static IHostApplicationBuilder AddAudit(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<AuditOptions, AuditOptions.Validator>(AuditOptions.SectionName);
+
+        // The writer puts records on standard output itself, in batches; the console logger (one write and one
+        // thread hand-off per message) would print them a second time. Before it did, the way to keep records off
+        // the console was this logging setting: it keeps working.
+        builder.Logging.AddFilter<ConsoleLoggerProvider>(AuditWriter.Category, LogLevel.None);
+        if (string.Equals(builder.Configuration[LegacyConsoleLevel], nameof(LogLevel.None), StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Services.PostConfigure<AuditOptions>(options => options.Stdout = false);
+        }
+
+        builder.Services.AddSingleton<AuditOutput>();
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<AuditWriter>());
         builder.Services.AddSingleton<GatewayMetrics>();
@@ -17,6 +29,8 @@ public static class AuditExtensions
         builder.Services.AddSingleton<ITransformProvider, UpstreamStatusTransformProvider>();
         return builder;
     }
+
+    private const string LegacyConsoleLevel = "Logging:Console:LogLevel:" + AuditWriter.Category;
 
     /// <summary>One audit record and one set of request metrics for every request on the proxy port.</summary>
     public static IApplicationBuilder UseAudit(this IApplicationBuilder app) => app.UseMiddleware<AuditMiddleware>();

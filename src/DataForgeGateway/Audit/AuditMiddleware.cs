@@ -21,8 +21,8 @@ internal sealed class AuditMiddleware(AuditWriter writer, GatewayMetrics metrics
         {
             Time = clock.GetUtcNow(),
             Method = context.Request.Method,
-            ClientAddress = context.Connection.RemoteIpAddress?.ToString(),
-            TraceId = Activity.Current?.TraceId.ToString(),
+            ClientIp = context.Connection.RemoteIpAddress,
+            Trace = Activity.Current?.TraceId ?? default,
         };
         context.Features.Set(record);
         try
@@ -61,13 +61,7 @@ internal sealed class AuditMiddleware(AuditWriter writer, GatewayMetrics metrics
             record.Path = PathMask.Mask(context.Request.Path.Value);
         }
 
-        if (context.Features.Get<RateLimitDecision>() is { } decision)
-        {
-            record.RateLimit = decision.Admitted
-                ? $"admitted:{SourceName(decision.Source)}{Remaining(decision)}"
-                : $"refused:{SourceName(decision.Source)}:{decision.RefusedBy}";
-        }
-
+        record.RateLimitDecision = context.Features.Get<RateLimitDecision>();
         record.Outcome = Outcome(context, record);
     }
 
@@ -101,17 +95,4 @@ internal sealed class AuditMiddleware(AuditWriter writer, GatewayMetrics metrics
             _ => record.UpstreamStatus is null ? "error" : "forwarded",
         };
     }
-
-    private static string SourceName(DecisionSource source) => source switch
-    {
-        DecisionSource.Shared => "redis",
-        DecisionSource.Local => "local",
-        DecisionSource.LocalFallback => "local-fallback",
-        DecisionSource.OpenFallback => "open-fallback",
-        _ => "closed-fallback",
-    };
-
-    private static string Remaining(RateLimitDecision decision) =>
-        decision.States.Length == 0 ? "" : $":r={decision.States.Min(s => s.Remaining)}";
-
 }

@@ -13,6 +13,13 @@ public sealed class AuditOptions
     /// </summary>
     public int QueueCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Write each record as one JSON line on standard output. Off also when the older setting
+    /// <c>Logging:Console:LogLevel:DataForgeGateway.Audit</c> is <c>None</c>. With OTLP configured, records are
+    /// exported as log records as well, whatever this says.
+    /// </summary>
+    public bool Stdout { get; set; } = true;
+
     internal sealed class Validator : IValidateOptions<AuditOptions>
     {
         public ValidateOptionsResult Validate(string? name, AuditOptions options) =>

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Net;
 using System.Text.Json.Serialization;
+using DataForgeGateway.RateLimiting;
 
 namespace DataForgeGateway.Audit;
 
@@ -59,11 +62,52 @@ public sealed class AuditRecord
 
     /// <summary>The rate-limit decision: admitted or refused, where it was taken, and the remaining quota.</summary>
     [JsonPropertyName("rate_limit")]
-    public string? RateLimit { get; set; }
+    public string? RateLimit
+    {
+        get => _rateLimit ??= RateLimitDecision is { } decision ? Describe(decision) : null;
+        set => _rateLimit = value;
+    }
 
     [JsonPropertyName("client_address")]
-    public string? ClientAddress { get; set; }
+    public string? ClientAddress
+    {
+        get => _clientAddress ??= ClientIp?.ToString();
+        set => _clientAddress = value;
+    }
 
     [JsonPropertyName("trace_id")]
-    public string? TraceId { get; set; }
+    public string? TraceId
+    {
+        get => _traceId ??= Trace == default ? null : Trace.ToHexString();
+        set => _traceId = value;
+    }
+
+    // Kept as they come and turned into text on the audit writer's thread, not on the request's.
+    private string? _rateLimit;
+    private string? _clientAddress;
+    private string? _traceId;
+
+    internal RateLimitDecision? RateLimitDecision { get; set; }
+
+    internal IPAddress? ClientIp { get; set; }
+
+    internal ActivityTraceId Trace { get; set; }
+
+    private static string Describe(RateLimitDecision decision) => decision.Admitted
+        ? $"admitted:{SourceName(decision.Source)}{(decision.States.Length == 0 ? "" : $":r={decision.MinRemaining}")}"
+        : $"refused:{SourceName(decision.Source)}:{decision.RefusedBy}";
+
+    private static string SourceName(DecisionSource source) => source switch
+    {
+        DecisionSource.Shared => "redis",
+        DecisionSource.Local => "local",
+        DecisionSource.LocalFallback => "local-fallback",
+        DecisionSource.OpenFallback => "open-fallback",
+        _ => "closed-fallback",
+    };
 }
+
+/// <summary>The audit record's JSON, generated at build time: no reflection, no allocation per record.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AuditRecord))]
+internal sealed partial class AuditJsonContext : JsonSerializerContext;

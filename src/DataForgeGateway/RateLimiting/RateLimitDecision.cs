@@ -48,6 +48,21 @@ internal sealed record RateLimitDecision(bool Admitted, DecisionSource Source, B
         ? Buckets.PolicyHeader
         : string.Join(", ", Applied.Select(l => $"\"{l.Name}\";q={l.Burst};w={l.WindowSeconds}"));
 
+    /// <summary>The least quota left in any bucket applied.</summary>
+    public long MinRemaining
+    {
+        get
+        {
+            var min = long.MaxValue;
+            foreach (var state in States)
+            {
+                min = Math.Min(min, state.Remaining);
+            }
+
+            return min;
+        }
+    }
+
     /// <summary>Which bucket refused, for the problem's detail and the metric.</summary>
     public string? RefusedBy => Applied.Where((_, i) => !States[i].Admitted).Select(l => l.Name).FirstOrDefault();
 }

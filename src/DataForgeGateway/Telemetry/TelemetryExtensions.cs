@@ -2,6 +2,7 @@ using DataForgeGateway.Audit;
 using DataForgeGateway.RateLimiting;
 using DataForgeGateway.Tokens;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -27,6 +28,11 @@ public static class TelemetryExtensions
             // paste a key into it). Records carry the trace and span ids instead, which is what correlation needs.
             logging.IncludeScopes = false;
         });
+        if (!otlp)
+        {
+            // Nowhere to send them: spare the audit writer a log record per request that goes nowhere.
+            builder.Logging.AddFilter<OpenTelemetryLoggerProvider>(AuditWriter.Category, LogLevel.None);
+        }
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName))

@@ -140,12 +140,43 @@ public sealed class AuditTests : GatewayTest
         Assert.Equal("/external/*/*", Text(record, "path"));
     }
 
+    [Fact]
+    public async Task Records_go_to_standard_output_as_json_lines_and_to_the_log_category_alike()
+    {
+        using var caller = Gateway.CreateCaller();
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        {
+            using var response = await caller.GetAsync("/external/sources?projectId=1");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }));
+
+        var records = await RecordsAsync(40);
+        Assert.All(records, r => Assert.Equal("forwarded", Text(r, "outcome")));
+        Assert.Equal(Gateway.Logs.StandardOutput.Lines, Gateway.Logs.AuditRecords);
+    }
+
+    [Theory]
+    [InlineData("Gateway:Audit:Stdout", "false")]
+    [InlineData("Logging:Console:LogLevel:DataForgeGateway.Audit", "None")] // how it was turned off before; still works
+    public async Task Standard_output_can_be_turned_off_and_the_log_category_still_gets_every_record(string key, string value)
+    {
+        await using var quiet = new GatewayHost(Sandbox, new Dictionary<string, string?> { [key] = value });
+        using var caller = quiet.CreateCaller();
+        using var response = await caller.GetAsync("/external/sources?projectId=1");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await Eventually.HoldsAsync(() => quiet.Logs.AuditRecords.Count == 1, "the record reaches the log category");
+        Assert.Empty(quiet.Logs.StandardOutput.Lines);
+    }
+
     private Task<List<JsonElement>> RecordsAsync(int count) => RecordsAsync(Gateway, count);
 
+    /// <summary>The records as written on standard output, once there are <paramref name="count"/> of them.</summary>
     private static async Task<List<JsonElement>> RecordsAsync(GatewayHost gateway, int count)
     {
-        await Eventually.HoldsAsync(() => gateway.Logs.AuditRecords.Count >= count, () => $"{count} audit records (have {gateway.Logs.AuditRecords.Count})");
-        var records = gateway.Logs.AuditRecords.Select(r => JsonDocument.Parse(r).RootElement.Clone()).ToList();
+        var lines = gateway.Logs.StandardOutput;
+        await Eventually.HoldsAsync(() => lines.Lines.Count >= count, () => $"{count} audit records (have {lines.Lines.Count})");
+        var records = lines.Lines.Select(r => JsonDocument.Parse(r).RootElement.Clone()).ToList();
         Assert.Equal(count, records.Count);
         return records;
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace DataForgeGateway.Tests.Infrastructure;
@@ -13,10 +14,13 @@ public sealed class CapturedLogs : ILoggerProvider
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentQueue<string> _audit = new();
 
-    public IReadOnlyList<string> Lines => [.. _lines];
+    public IReadOnlyList<string> Lines => [.. _lines, .. StandardOutput.Lines];
 
     /// <summary>The audit records written, as the JSON documents they are.</summary>
     public IReadOnlyList<string> AuditRecords => [.. _audit];
+
+    /// <summary>What the gateway wrote on its standard output (the audit's JSON lines).</summary>
+    public CapturedOutputStream StandardOutput { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, categoryName == DataForgeGateway.Audit.AuditWriter.Category ? _audit : null, _lines);
 
@@ -40,4 +44,56 @@ public sealed class CapturedLogs : ILoggerProvider
         private static string Describe<TState>(TState state) =>
             state is IEnumerable<KeyValuePair<string, object?>> values ? string.Join(", ", values.Select(v => $"{v.Key}={v.Value}")) : $"{state}";
     }
+}
+
+/// <summary>A write-only stream that keeps what is written to it as lines.</summary>
+public sealed class CapturedOutputStream : Stream
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly StringBuilder _partial = new();
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        lock (_partial)
+        {
+            _partial.Append(Encoding.UTF8.GetString(buffer));
+            var text = _partial.ToString();
+            var end = text.LastIndexOf('\n');
+            if (end < 0)
+            {
+                return;
+            }
+
+            foreach (var line in text[..end].Split('\n'))
+            {
+                _lines.Enqueue(line);
+            }
+
+            _partial.Clear().Append(text[(end + 1)..]);
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -122,7 +122,9 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
 
         builder.UseEnvironment("Test");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
-        builder.ConfigureTestServices(services => services.AddOpenTelemetry()
+        builder.ConfigureTestServices(services => services
+            .AddSingleton(new DataForgeGateway.Audit.AuditOutput(Logs.StandardOutput))
+            .AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddInMemoryExporter(Spans))
             .WithMetrics(metrics => metrics.AddInMemoryExporter(Metrics)));
         if (_services is not null)
