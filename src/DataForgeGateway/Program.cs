@@ -34,8 +34,8 @@ app.MapManagementEndpoints();        // management port: /health/live, /health/r
 app.UseAudit();                      // every request on the proxy port leaves one audit record
 app.UseGatewayProblemDetails();      // every error is problem+json with a stable type
 app.UseCanonicalPaths();             // 400 for '..', '%2F', '//', ';' and other path tricks
-app.UseAuthentication();             // who is calling (401 for a missing, wrong or expired key)
-app.UseAuthorization();              // may they use this environment and operation (403)
+app.UseApiKeys();                    // who is calling: the caller behind X-Api-Key
+app.UseCallerPermissions();          // 401 for a missing, wrong or expired key; 403 for an environment or operation not theirs
 app.MapDataForgeRoutes(proxy =>      // forward: caller headers stripped, the gateway's token injected
 {
     proxy.UseRateLimits();           // 429 over the caller's limits; RateLimit headers when within them

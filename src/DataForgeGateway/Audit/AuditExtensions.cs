@@ -25,7 +25,6 @@ public static class AuditExtensions
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<AuditWriter>());
         builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.AddSingleton<AuditMiddleware>();
         builder.Services.AddSingleton<ITransformProvider, UpstreamStatusTransformProvider>();
         return builder;
     }

@@ -12,9 +12,9 @@ namespace DataForgeGateway.Audit;
 /// set of request metrics when it is over: forwarded or refused at any stage, failed upstream, or abandoned by
 /// the caller.
 /// </summary>
-internal sealed class AuditMiddleware(AuditWriter writer, GatewayMetrics metrics, TimeProvider clock) : IMiddleware
+internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, GatewayMetrics metrics, TimeProvider clock)
 {
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var record = new AuditRecord
@@ -54,7 +54,7 @@ internal sealed class AuditMiddleware(AuditWriter writer, GatewayMetrics metrics
             record.Operation = route.Metadata?.GetValueOrDefault(RouteMetadata.Operation);
             record.Path = route.Match.Path ?? "";
             record.NameFilter ??= context.Request.RouteValues["filter"] as string;
-            record.SourceId ??= context.Request.RouteValues["sourceId"] as string is { } sourceId && sourceId.All(char.IsAsciiDigit) ? sourceId : null;
+            record.SourceId ??= context.Request.RouteValues["sourceId"] as string is { } sourceId && !sourceId.AsSpan().ContainsAnyExceptInRange('0', '9') ? sourceId : null;
         }
         else
         {

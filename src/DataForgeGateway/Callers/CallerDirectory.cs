@@ -19,16 +19,9 @@ internal enum KeyCheck
 /// hash; a key configured by hash alone by its hash. Rebuilt when the configured callers change (keys added,
 /// revoked, permissions changed), without a restart.
 /// </summary>
-internal sealed class CallerDirectory : IDisposable
+internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
 {
-    private readonly LiveOptions<CallersOptions> _options;
     private volatile Directory? _directory;
-
-    public CallerDirectory(LiveOptions<CallersOptions> options)
-    {
-        _options = options;
-        _options.Changed += Rebuild;
-    }
 
     public KeyCheck Check(ReadOnlySpan<char> apiKey, DateTimeOffset now, out ClaimsPrincipal? caller)
     {
@@ -38,7 +31,14 @@ internal sealed class CallerDirectory : IDisposable
             return KeyCheck.Unknown;
         }
 
-        var directory = _directory ??= Build(_options.Current);
+        // Built from the options in force: a request that sees a reload sees its keys, never the ones before.
+        var current = options.Current;
+        var directory = _directory;
+        if (directory is null || !ReferenceEquals(directory.Source, current))
+        {
+            _directory = directory = Build(current);
+        }
+
         var digest = KeyDigest.Compute(apiKey);
         Entry? entry;
         switch (ApiKeyFormat.Inspect(apiKey, out var keyId))
@@ -73,10 +73,6 @@ internal sealed class CallerDirectory : IDisposable
         return KeyCheck.Valid;
     }
 
-    public void Dispose() => _options.Changed -= Rebuild;
-
-    private void Rebuild(CallersOptions options) => _directory = Build(options);
-
     private static Directory Build(CallersOptions options)
     {
         var byId = new Dictionary<string, Entry>(StringComparer.Ordinal);
@@ -100,11 +96,11 @@ internal sealed class CallerDirectory : IDisposable
             }
         }
 
-        return new Directory(byId.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>(), byDigest.ToFrozenDictionary());
+        return new Directory(options, byId.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>(), byDigest.ToFrozenDictionary());
     }
 
     /// <summary>One configured key. Its principal is shared by every request: never modify it.</summary>
     private sealed record Entry(KeyDigest Digest, DateTimeOffset? NotBefore, DateTimeOffset? Expires, ClaimsPrincipal Principal);
 
-    private sealed record Directory(FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ById, FrozenDictionary<KeyDigest, Entry> ByDigest);
+    private sealed record Directory(CallersOptions Source, FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ById, FrozenDictionary<KeyDigest, Entry> ByDigest);
 }

@@ -1,7 +1,4 @@
 using DataForgeGateway.Hosting;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
 
 namespace DataForgeGateway.Callers;
 
@@ -12,19 +9,12 @@ public static class CallerExtensions
     {
         builder.Services.AddValidatedOptions<CallersOptions, CallersOptions.Validator>(CallersOptions.SectionName);
         builder.Services.AddSingleton<CallerDirectory>();
-
-        // Authentication brings data protection along; the gateway protects nothing with it (no cookies), so
-        // keep its keys in memory rather than writing a key ring to disk (the root filesystem is read-only).
-        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(CallerPolicies.DataForgeCaller, policy => policy
-                .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
-                .RequireAuthenticatedUser()
-                .AddRequirements(new DataForgeAccessRequirement()));
-        builder.Services.AddSingleton<IAuthorizationHandler, DataForgeAccessHandler>();
-        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenProblemResultHandler>();
         return builder;
     }
+
+    /// <summary>The caller behind the request's API key becomes its user; a bad key is noted for the next step.</summary>
+    public static IApplicationBuilder UseApiKeys(this IApplicationBuilder app) => app.UseMiddleware<ApiKeyMiddleware>();
+
+    /// <summary>DataForge routes need a valid key (401) whose caller may use the environment and operation (403).</summary>
+    public static IApplicationBuilder UseCallerPermissions(this IApplicationBuilder app) => app.UseMiddleware<CallerPermissionMiddleware>();
 }

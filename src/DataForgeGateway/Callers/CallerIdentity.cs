@@ -7,7 +7,7 @@ namespace DataForgeGateway.Callers;
 public sealed class CallerIdentity : ClaimsIdentity
 {
     public CallerIdentity(string name, string? keyId, CallerOptions settings)
-        : base([new Claim(ClaimTypes.Name, name)], ApiKeyAuthenticationHandler.SchemeName)
+        : base([new Claim(ClaimTypes.Name, name)], ApiKeyMiddleware.SchemeName)
     {
         KeyId = keyId;
         AllEnvironments = settings.Environments.Contains("*");

@@ -27,8 +27,7 @@ public static class RateLimitExtensions
             services.AddSingleton<RateLimitService>();
         }
 
-        services.AddSingleton<RateLimitMiddleware>();
-        services.AddSingleton<UpstreamConcurrencyMiddleware>();
+        services.AddSingleton<UpstreamConcurrencyLimits>();
         services.AddHealthChecks().AddCheck<RateLimitHealthCheck>("rate-limits", HealthStatus.Degraded, ["ready"]);
         return builder;
     }

@@ -9,29 +9,36 @@ namespace DataForgeGateway.RateLimiting;
 /// <c>RateLimit-Policy</c> and <c>RateLimit</c> headers; a refusal is 429 problem+json with <c>Retry-After</c>.
 /// The headers name policies ("caller", an operation), never a caller's key.
 /// </summary>
-internal sealed class RateLimitMiddleware(RateLimitService limits) : IMiddleware
+internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimitService limits)
 {
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public Task InvokeAsync(HttpContext context)
     {
         var operation = context.GetReverseProxyFeature().Route.Config.Metadata?.GetValueOrDefault(RouteMetadata.Operation) ?? "";
         var caller = context.User.Identity?.Name ?? "";
-        var decision = await limits.DecideAsync(caller, operation);
-        context.Features.Set(decision);
+        var deciding = limits.DecideAsync(caller, operation);
+        return deciding.IsCompletedSuccessfully
+            ? Apply(context, caller, deciding.Result)
+            : AwaitAndApply(context, caller, deciding);
+    }
 
+    private async Task AwaitAndApply(HttpContext context, string caller, ValueTask<RateLimitDecision> deciding) =>
+        await Apply(context, caller, await deciding);
+
+    private Task Apply(HttpContext context, string caller, RateLimitDecision decision)
+    {
+        context.Features.Set(decision);
         if (decision.Source == DecisionSource.ClosedFallback)
         {
-            await context.WriteProblemAsync(GatewayProblem.RateLimitUnavailable, "Rate limits are checked in Redis, which cannot be reached; this policy refuses meanwhile.", TimeSpan.FromSeconds(decision.RetryAfterSeconds));
-            return;
+            return context.WriteProblemAsync(GatewayProblem.RateLimitUnavailable, "Rate limits are checked in Redis, which cannot be reached; this policy refuses meanwhile.", TimeSpan.FromSeconds(decision.RetryAfterSeconds));
         }
 
         if (!decision.Admitted)
         {
             WriteHeaders(context.Response, decision);
-            await context.WriteProblemAsync(
+            return context.WriteProblemAsync(
                 GatewayProblem.RateLimited,
                 $"Caller '{caller}' is over its '{decision.RefusedBy}' limit. Retry after the time in Retry-After.",
                 TimeSpan.FromSeconds(decision.RetryAfterSeconds));
-            return;
         }
 
         if (decision.Applied.Length > 0)
@@ -45,7 +52,7 @@ internal sealed class RateLimitMiddleware(RateLimitService limits) : IMiddleware
             }, (context.Response, decision));
         }
 
-        await next(context);
+        return next(context);
     }
 
     private static void WriteHeaders(HttpResponse response, RateLimitDecision decision)

@@ -12,44 +12,47 @@ namespace DataForgeGateway.RateLimiting;
 /// queue in front (<c>MaxQueuedRequests</c>, waiting at most <c>QueueTimeout</c>). Beyond that the caller gets 503
 /// with <c>Retry-After</c> at once, rather than DataForge a pile-up.
 /// </summary>
-internal sealed class UpstreamConcurrencyMiddleware : IMiddleware, IDisposable
+internal sealed class UpstreamConcurrencyMiddleware(RequestDelegate next, UpstreamConcurrencyLimits limits, LiveOptions<GatewayOptions> gateway)
 {
-    private readonly LiveOptions<GatewayOptions> _gateway;
-    private readonly ConcurrentDictionary<string, (DataForgeEnvironmentOptions Settings, ConcurrencyLimiter Limiter)> _limiters = new(StringComparer.Ordinal);
-
-    public UpstreamConcurrencyMiddleware(LiveOptions<GatewayOptions> gateway)
-    {
-        _gateway = gateway;
-        _gateway.Changed += Forget;
-    }
-
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public Task InvokeAsync(HttpContext context)
     {
         var environment = RouteMetadata.EnvironmentOf(context.GetReverseProxyFeature().Route.Config) ?? "";
-        var settings = _gateway.Current.Environments[environment];
-        var limiter = LimiterFor(environment, settings);
+        var settings = gateway.Current.Environments[environment];
+        var limiter = limits.For(environment, settings);
 
         // The common case, a free slot, costs no timer and no wait; only a full cap queues.
         var lease = limiter.AttemptAcquire(1);
+        if (lease.IsAcquired)
+        {
+            return ForwardAsync(context, lease);
+        }
+
+        lease.Dispose();
+        return QueueThenForwardAsync(context, environment, settings, limiter);
+    }
+
+    private async Task ForwardAsync(HttpContext context, RateLimitLease lease)
+    {
+        using (lease)
+        {
+            await next(context);
+        }
+    }
+
+    private async Task QueueThenForwardAsync(HttpContext context, string environment, DataForgeEnvironmentOptions settings, ConcurrencyLimiter limiter)
+    {
+        var lease = await QueueAsync(limiter, settings.QueueTimeout, context.RequestAborted);
         if (!lease.IsAcquired)
         {
             lease.Dispose();
-            lease = await QueueAsync(limiter, settings.QueueTimeout, context.RequestAborted);
+            await context.WriteProblemAsync(
+                GatewayProblem.UpstreamBusy,
+                $"Environment '{environment}' has {settings.MaxConcurrentRequests} requests in flight and a full queue. Retry shortly.",
+                TimeSpan.FromSeconds(1));
+            return;
         }
 
-        using (lease)
-        {
-            if (!lease.IsAcquired)
-            {
-                await context.WriteProblemAsync(
-                    GatewayProblem.UpstreamBusy,
-                    $"Environment '{environment}' has {settings.MaxConcurrentRequests} requests in flight and a full queue. Retry shortly.",
-                    TimeSpan.FromSeconds(1));
-                return;
-            }
-
-            await next(context);
-        }
+        await ForwardAsync(context, lease);
     }
 
     private static async Task<RateLimitLease> QueueAsync(ConcurrencyLimiter limiter, TimeSpan timeout, CancellationToken aborted)
@@ -66,31 +69,6 @@ internal sealed class UpstreamConcurrencyMiddleware : IMiddleware, IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _gateway.Changed -= Forget;
-        foreach (var (_, limiter) in _limiters.Values)
-        {
-            limiter.Dispose();
-        }
-    }
-
-    private ConcurrencyLimiter LimiterFor(string environment, DataForgeEnvironmentOptions settings)
-    {
-        var entry = _limiters.GetOrAdd(environment, static (_, s) => (s, Create(s)), settings);
-        return entry.Limiter;
-    }
-
-    private static ConcurrencyLimiter Create(DataForgeEnvironmentOptions settings) => new(new ConcurrencyLimiterOptions
-    {
-        PermitLimit = settings.MaxConcurrentRequests,
-        QueueLimit = settings.MaxQueuedRequests,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-    });
-
-    // A changed limit takes effect for new requests; those in flight release into the limiter they came from.
-    private void Forget(GatewayOptions options) => _limiters.Clear();
-
     private sealed class FailedLease : RateLimitLease
     {
         public static readonly FailedLease Instance = new();
@@ -105,4 +83,39 @@ internal sealed class UpstreamConcurrencyMiddleware : IMiddleware, IDisposable
             return false;
         }
     }
+}
+
+/// <summary>One concurrency limiter per environment, made on first use and remade when the settings change.</summary>
+internal sealed class UpstreamConcurrencyLimits : IDisposable
+{
+    private readonly LiveOptions<GatewayOptions> _gateway;
+    private readonly ConcurrentDictionary<string, ConcurrencyLimiter> _limiters = new(StringComparer.Ordinal);
+
+    public UpstreamConcurrencyLimits(LiveOptions<GatewayOptions> gateway)
+    {
+        _gateway = gateway;
+        _gateway.Changed += Forget;
+    }
+
+    public ConcurrencyLimiter For(string environment, DataForgeEnvironmentOptions settings) =>
+        _limiters.GetOrAdd(environment, static (_, s) => Create(s), settings);
+
+    public void Dispose()
+    {
+        _gateway.Changed -= Forget;
+        foreach (var limiter in _limiters.Values)
+        {
+            limiter.Dispose();
+        }
+    }
+
+    private static ConcurrencyLimiter Create(DataForgeEnvironmentOptions settings) => new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = settings.MaxConcurrentRequests,
+        QueueLimit = settings.MaxQueuedRequests,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    // A changed limit takes effect for new requests; those in flight release into the limiter they came from.
+    private void Forget(GatewayOptions options) => _limiters.Clear();
 }

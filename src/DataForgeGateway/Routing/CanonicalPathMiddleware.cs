@@ -11,34 +11,30 @@ namespace DataForgeGateway.Routing;
 /// </summary>
 internal static class CanonicalPathMiddleware
 {
-    public static IApplicationBuilder UseCanonicalPaths(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseCanonicalPaths(this IApplicationBuilder app) => app.Use(next => context =>
     {
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
-        var query = target.IndexOf('?', StringComparison.Ordinal);
-        if (WhyNotCanonical(query < 0 ? target : target[..query]) is { } reason)
-        {
-            await context.WriteProblemAsync(GatewayProblem.PathNotCanonical, reason);
-            return;
-        }
-
-        await next(context);
+        var target = (context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "").AsSpan();
+        var query = target.IndexOf('?');
+        return WhyNotCanonical(query < 0 ? target : target[..query]) is { } reason
+            ? context.WriteProblemAsync(GatewayProblem.PathNotCanonical, reason)
+            : next(context);
     });
 
-    internal static string? WhyNotCanonical(string path)
+    internal static string? WhyNotCanonical(ReadOnlySpan<char> path)
     {
         if (!path.StartsWith('/'))
         {
             return "Send the path alone (origin-form), not an absolute URL.";
         }
 
-        if (path.Contains("//", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal) || path.Contains(';', StringComparison.Ordinal))
+        if (path.Contains("//", StringComparison.Ordinal) || path.Contains('\\') || path.Contains(';'))
         {
             return "Doubled slashes, backslashes and ';' parameters are not accepted in the path.";
         }
 
-        foreach (var segment in path.Split('/'))
+        foreach (var range in path.Split('/'))
         {
-            if (segment is "." or "..")
+            if (path[range] is "." or "..")
             {
                 return "Dot segments ('.', '..') are not accepted in the path.";
             }
@@ -61,14 +57,16 @@ internal static class CanonicalPathMiddleware
     }
 
     /// <summary>An escape that decodes to a harmless character: never '/', '\', '.', '%', ';' or a control character.</summary>
-    private static bool IsAllowedEscape(string path, int index)
+    private static bool IsAllowedEscape(ReadOnlySpan<char> path, int index)
     {
         if (index + 2 >= path.Length || !char.IsAsciiHexDigit(path[index + 1]) || !char.IsAsciiHexDigit(path[index + 2]))
         {
             return false;
         }
 
-        var value = Convert.ToByte(path.Substring(index + 1, 2), 16);
+        var value = (byte)((HexValue(path[index + 1]) << 4) | HexValue(path[index + 2]));
         return value >= 0x80 || char.IsAsciiLetterOrDigit((char)value) || value is (byte)' ' or (byte)'-' or (byte)'_' or (byte)'~';
     }
+
+    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }

@@ -61,7 +61,6 @@ internal sealed class DataForgeProxyConfigProvider : IProxyConfigProvider, IDisp
         {
             RouteId = $"{(prefix.Length == 0 ? "default" : environment)}/{operation.Name}",
             ClusterId = clusterId,
-            AuthorizationPolicy = CallerPolicies.DataForgeCaller,
             Match = new RouteMatch { Path = prefix + operation.PathTemplate, Methods = [operation.Method] },
             Metadata = new Dictionary<string, string>
             {

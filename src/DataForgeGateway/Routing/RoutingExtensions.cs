@@ -10,7 +10,6 @@ public static class RoutingExtensions
     {
         builder.Services.AddValidatedOptions<GatewayOptions, GatewayOptions.Validator>(GatewayOptions.SectionName);
         builder.Services.AddValidatedOptions<RequestOptions, RequestOptions.Validator>(RequestOptions.SectionName);
-        builder.Services.AddSingleton<RequestValidationMiddleware>();
         builder.Services.AddSingleton<IProxyConfigProvider, DataForgeProxyConfigProvider>();
         builder.Services.AddReverseProxy().AddTransforms<RequestHygieneTransformProvider>();
         return builder;

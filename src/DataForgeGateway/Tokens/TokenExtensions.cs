@@ -45,7 +45,6 @@ public static class TokenExtensions
         services.AddSingleton<AccessTokenProvider>();
         services.AddHostedService<TokenRefreshService>();
         services.AddSingleton<ITransformProvider, BearerTokenTransformProvider>();
-        services.AddSingleton<TokenReplayMiddleware>();
         return builder;
     }
 

@@ -10,11 +10,11 @@ namespace DataForgeGateway.Tokens;
 /// such answers) and replay the request once, if its body was small enough to keep. A second 401 is answered
 /// 502, as is a 401 whose request cannot be replayed; never DataForge's 401, which would blame the caller's key.
 /// </summary>
-internal sealed class TokenReplayMiddleware(AccessTokenProvider tokens, LiveOptions<TokenOptions> options) : IMiddleware
+internal sealed class TokenReplayMiddleware(RequestDelegate next, AccessTokenProvider tokens, LiveOptions<TokenOptions> options)
 {
     private const int MemoryBufferBytes = 64 * 1024;
 
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (RouteMetadata.EnvironmentOf(context.GetReverseProxyFeature().Route.Config) is not { } environment)
         {
