@@ -18,7 +18,7 @@ internal sealed class LocalRateLimiter
         var states = new BucketState[limits.Length];
         lock (buckets.Gate)
         {
-            var tats = new long?[limits.Length];
+            Span<long?> tats = limits.Length <= 8 ? stackalloc long?[limits.Length] : new long?[limits.Length];
             var admitted = true;
             for (var i = 0; i < limits.Length; i++)
             {

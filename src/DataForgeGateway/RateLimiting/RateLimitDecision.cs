@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
 namespace DataForgeGateway.RateLimiting;
 
 /// <summary>The buckets that apply to one caller and operation, resolved from configuration once.</summary>
@@ -41,7 +44,38 @@ internal sealed record RateLimitDecision(bool Admitted, DecisionSource Source, B
         States.Where(s => !s.Admitted).Append(ClosedRetryAfter ?? default).Select(s => s.RetryAfterMicros).Max() / 1_000_000.0));
 
     /// <summary>The <c>RateLimit</c> header value: remaining quota and seconds until each bucket is full again.</summary>
-    public string StateHeader => string.Join(", ", Applied.Select((l, i) => $"\"{l.Name}\";r={States[i].Remaining};t={(long)Math.Ceiling(States[i].ResetMicros / 1_000_000.0)}"));
+    public string StateHeader
+    {
+        get
+        {
+            var header = new DefaultInterpolatedStringHandler(24 * Applied.Length, 3 * Applied.Length, CultureInfo.InvariantCulture);
+            for (var i = 0; i < Applied.Length; i++)
+            {
+                header.AppendLiteral(i == 0 ? "\"" : ", \"");
+                header.AppendFormatted(Applied[i].Name);
+                header.AppendLiteral("\";r=");
+                header.AppendFormatted(States[i].Remaining);
+                header.AppendLiteral(";t=");
+                header.AppendFormatted((long)Math.Ceiling(States[i].ResetMicros / 1_000_000.0));
+            }
+
+            return header.ToStringAndClear();
+        }
+    }
+
+    /// <summary>Every bucket applied admits the request.</summary>
+    public static bool AllAdmitted(BucketState[] states)
+    {
+        foreach (var state in states)
+        {
+            if (!state.Admitted)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>The <c>RateLimit-Policy</c> header value for the buckets actually applied.</summary>
     public string PolicyHeader => ReferenceEquals(Applied, Buckets.Limits)

@@ -51,7 +51,7 @@ internal sealed partial class RateLimitService : IDisposable
         var buckets = _sets.GetOrAdd((caller, operation), Resolve);
         if (_shared is null)
         {
-            return Decided(new RateLimitDecision(true, DecisionSource.Local, buckets, buckets.Limits, _local.Decide(caller, buckets.Limits, NowMicros())), operation);
+            return Decided(DecisionSource.Local, buckets, buckets.Limits, _local.Decide(caller, buckets.Limits, NowMicros()), operation);
         }
 
         var now = _clock.GetUtcNow();
@@ -65,7 +65,7 @@ internal sealed partial class RateLimitService : IDisposable
                     Log.RedisBack(_logger);
                 }
 
-                return Decided(new RateLimitDecision(true, DecisionSource.Shared, buckets, buckets.Limits, states), operation);
+                return Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation);
             }
             catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException)
             {
@@ -78,7 +78,7 @@ internal sealed partial class RateLimitService : IDisposable
         }
 
         // Read the clock again: the failed Redis call took time.
-        return Decided(Fallback(caller, buckets, NowMicros()), operation);
+        return Fallback(caller, buckets, NowMicros(), operation);
     }
 
     public void Dispose()
@@ -89,31 +89,32 @@ internal sealed partial class RateLimitService : IDisposable
 
     private long NowMicros() => (_clock.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
-    private RateLimitDecision Fallback(string caller, BucketSet buckets, long nowMicros)
+    private RateLimitDecision Fallback(string caller, BucketSet buckets, long nowMicros, string operation)
     {
         if (buckets.Modes.Contains(RedisFailureMode.Closed))
         {
             var wait = new BucketState(false, 0, (long)_options.Current.RedisRetryInterval.TotalMicroseconds, 0);
             var closed = new RateLimitDecision(false, DecisionSource.ClosedFallback, buckets, [], []) { ClosedRetryAfter = wait };
             _metrics.FallbackDecision(DecisionSource.ClosedFallback);
+            _metrics.Refused(caller, operation, "");
             return closed;
         }
 
         var local = buckets.LocalLimits.Where((_, i) => buckets.Modes[i] == RedisFailureMode.LocalShare).ToArray();
         var source = local.Length == 0 ? DecisionSource.OpenFallback : DecisionSource.LocalFallback;
         _metrics.FallbackDecision(source);
-        return new RateLimitDecision(true, source, buckets, local, _local.Decide(caller, local, nowMicros));
+        return Decided(source, buckets, local, _local.Decide(caller, local, nowMicros), operation);
     }
 
-    private RateLimitDecision Decided(RateLimitDecision decision, string operation)
+    private RateLimitDecision Decided(DecisionSource source, BucketSet buckets, BucketLimit[] applied, BucketState[] states, string operation)
     {
-        var admitted = decision.Source != DecisionSource.ClosedFallback && decision.States.All(s => s.Admitted);
-        if (!admitted)
+        var decision = new RateLimitDecision(RateLimitDecision.AllAdmitted(states), source, buckets, applied, states);
+        if (!decision.Admitted)
         {
-            _metrics.Refused(decision.Buckets.Caller, operation, decision.RefusedBy ?? "");
+            _metrics.Refused(buckets.Caller, operation, decision.RefusedBy ?? "");
         }
 
-        return decision with { Admitted = admitted };
+        return decision;
     }
 
     private BucketSet Resolve((string Caller, string Operation) key)

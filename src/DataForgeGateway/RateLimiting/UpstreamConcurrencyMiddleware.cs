@@ -24,19 +24,13 @@ internal sealed class UpstreamConcurrencyMiddleware(RequestDelegate next, Upstre
         var lease = limiter.AttemptAcquire(1);
         if (lease.IsAcquired)
         {
-            return ForwardAsync(context, lease);
+            // Released when the request is over (its response written or abandoned), with no async step here.
+            context.Response.RegisterForDispose(lease);
+            return next(context);
         }
 
         lease.Dispose();
         return QueueThenForwardAsync(context, environment, settings, limiter);
-    }
-
-    private async Task ForwardAsync(HttpContext context, RateLimitLease lease)
-    {
-        using (lease)
-        {
-            await next(context);
-        }
     }
 
     private async Task QueueThenForwardAsync(HttpContext context, string environment, DataForgeEnvironmentOptions settings, ConcurrencyLimiter limiter)
@@ -52,7 +46,8 @@ internal sealed class UpstreamConcurrencyMiddleware(RequestDelegate next, Upstre
             return;
         }
 
-        await ForwardAsync(context, lease);
+        context.Response.RegisterForDispose(lease);
+        await next(context);
     }
 
     private static async Task<RateLimitLease> QueueAsync(ConcurrencyLimiter limiter, TimeSpan timeout, CancellationToken aborted)
