@@ -1,4 +1,5 @@
 using DataForgeGateway.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 
 namespace DataForgeGateway.Routing;
@@ -12,6 +13,13 @@ public static class RoutingExtensions
         builder.Services.AddValidatedOptions<RequestOptions, RequestOptions.Validator>(RequestOptions.SectionName);
         builder.Services.AddSingleton<IProxyConfigProvider, DataForgeProxyConfigProvider>();
         builder.Services.AddReverseProxy().AddTransforms<RequestHygieneTransformProvider>();
+
+        // YARP registers ASP.NET Core authorization for routes that name a policy, and WebApplication then puts
+        // an authorization step in front of every request. No route here names one (callers and permissions are
+        // checked by CallerPermissionMiddleware), so that step would only cost time: without a handler provider
+        // it is not added. Should a route ever name a policy, ASP.NET Core refuses to run it (500) rather than let
+        // it through unchecked.
+        builder.Services.RemoveAll<Microsoft.AspNetCore.Authorization.IAuthorizationHandlerProvider>();
         return builder;
     }
 
