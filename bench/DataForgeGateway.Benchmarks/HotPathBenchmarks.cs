@@ -60,7 +60,7 @@ public class HotPathBenchmarks
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName);
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);
         services.AddSingleton<CallerDirectory>().AddSingleton<LocalRateLimiter>().AddSingleton<DataForgeGateway.Redis.RedisMetrics>().AddSingleton<RateLimitMetrics>().AddSingleton<RateLimitService>()
-            .AddSingleton<AuditWriter>().AddSingleton<GatewayMetrics>().AddSingleton<TokenMetrics>()
+            .AddSingleton(new AuditOutput(Stream.Null)).AddSingleton<AuditWriter>().AddSingleton<GatewayMetrics>().AddSingleton<TokenMetrics>()
             .AddSingleton<ISharedTokenStore, NoSharedTokenStore>().AddSingleton<Auth0TokenClient>().AddSingleton<AccessTokenProvider>()
             .AddHttpClient();
         _services = services.BuildServiceProvider();
@@ -100,7 +100,12 @@ public class HotPathBenchmarks
     }
 
     [Benchmark(Description = "rate-limit decision (local bucket)")]
-    public bool LocalBucket() => _local.Decide("billing-svc", _buckets, _now++)[0].Admitted;
+    public bool LocalBucket()
+    {
+        Span<BucketState> states = stackalloc BucketState[1];
+        _local.Decide("billing-svc", _buckets, _now++, states);
+        return states[0].Admitted;
+    }
 
     [Benchmark(Description = "rate-limit decision (service, no Redis)")]
     public bool RateLimitService() => _limits.DecideAsync("billing-svc", "sources").Result.Admitted;

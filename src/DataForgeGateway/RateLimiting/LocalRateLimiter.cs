@@ -14,8 +14,15 @@ internal sealed class LocalRateLimiter
     /// <summary>All buckets admit the request, and each is charged; or it is refused and none is.</summary>
     public BucketState[] Decide(string caller, BucketLimit[] limits, long nowMicros)
     {
-        var buckets = _callers.GetOrAdd(caller, static _ => new CallerBuckets());
         var states = new BucketState[limits.Length];
+        Decide(caller, limits, nowMicros, states);
+        return states;
+    }
+
+    /// <summary>As <see cref="Decide(string, BucketLimit[], long)"/>, into <paramref name="states"/>: allocates nothing.</summary>
+    public void Decide(string caller, BucketLimit[] limits, long nowMicros, Span<BucketState> states)
+    {
+        var buckets = _callers.GetOrAdd(caller, static _ => new CallerBuckets());
         lock (buckets.Gate)
         {
             Span<long?> tats = limits.Length <= 8 ? stackalloc long?[limits.Length] : new long?[limits.Length];
@@ -46,8 +53,6 @@ internal sealed class LocalRateLimiter
                 }
             }
         }
-
-        return states;
     }
 
     private sealed class CallerBuckets
