@@ -129,8 +129,21 @@ internal sealed partial class DistributedTokenStore(
         {
             if (messages is not null)
             {
-                await messages.UnsubscribeAsync();
+                await UnsubscribeAsync(messages);
             }
+        }
+    }
+
+    /// <summary>Stops listening; a Redis that stopped answering meanwhile must not fail the request that waited.</summary>
+    private async Task UnsubscribeAsync(ChannelMessageQueue messages)
+    {
+        try
+        {
+            await messages.UnsubscribeAsync();
+        }
+        catch (Exception e) when (IsRedisFailure(e, CancellationToken.None))
+        {
+            Unavailable("unsubscribe", e.GetType().Name);
         }
     }
 

@@ -143,7 +143,33 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "4000", "ALL");
         var statuses = await LoadAsync(callers, requests: 60, midway: () => _clock.Advance(TimeSpan.FromMinutes(56)));
 
-        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        // Seen once in many runs: one replica answered 500 after the clock moved. Should it happen again, the
+        // failure names what the gateways logged.
+        Assert.True(
+            statuses.All(status => status == HttpStatusCode.OK),
+            $"Statuses: {string.Join(' ', statuses.Select(s => (int)s))}\n" + string.Join('\n', _gateways.SelectMany(g => g.Logs.Lines).Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task Waiting_for_another_replicas_token_ends_quietly_when_Redis_stops_answering_midway()
+    {
+        await using var ownRedis = await RedisServer.StartAsync();
+        var settings = Settings(ownRedis);
+        settings["Gateway:Redis:OperationTimeout"] = "00:00:00.200";
+        Replicas(1, settings);
+        var store = _gateways[0].Services.GetRequiredService<DataForgeGateway.Tokens.ISharedTokenStore>();
+        var scope = new DataForgeGateway.Tokens.TokenScope("stage", "token:v2:wait-test", new byte[32], TimeSpan.Zero);
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+
+        var waiting = store.WaitForTokenAsync(scope, _ => true, TimeSpan.FromSeconds(1), CancellationToken.None);
+        await Eventually.HoldsAsync(() => server.SubscriptionChannels(RedisChannel.Pattern("*wait-test*")).Length == 1, "the wait listens for news");
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "3000", "ALL");
+
+        // Every read times out and so does leaving the channel: the wait ends empty-handed, it does not throw
+        // (the request behind it goes on to ask Auth0 itself).
+        var result = await waiting;
+        Assert.Null(result.Token);
     }
 
     [Fact]
