@@ -43,6 +43,10 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
             [$"Gateway:Callers:{CallerName}:Keys:0:Sha256"] = Sha256(CallerKey),
             [$"Gateway:Callers:{OtherCallerName}:Keys:0:Sha256"] = Sha256(OtherCallerKey),
 
+            // Every span recorded, as in a gateway that exports them: the tests read them, and the secret scan covers them.
+            // (With no exporter configured the gateway records none; TelemetryTests checks that default.)
+            ["OTEL_TRACES_SAMPLER"] = "parentbased_always_on",
+
             // Limits far above what any test sends; the rate-limit tests set their own.
             ["Gateway:RateLimits:Default:PermitsPerSecond"] = "100000",
             ["Gateway:RateLimits:Default:Burst"] = "100000",

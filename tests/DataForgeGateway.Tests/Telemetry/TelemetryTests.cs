@@ -26,6 +26,40 @@ public sealed class TelemetryTests : GatewayTest
     }
 
     [Fact]
+    public async Task Without_an_exporter_only_traces_the_caller_sampled_are_recorded_and_every_trace_reaches_DataForge_and_the_audit()
+    {
+        await using var gateway = new GatewayHost(Sandbox, new Dictionary<string, string?> { ["OTEL_TRACES_SAMPLER"] = null });
+
+        // A caller's sampled trace stays sampled on to DataForge.
+        var sampled = await RawHttp.SendAsync(
+            gateway.ProxyAddress,
+            "GET /external/sources?projectId=1 HTTP/1.1",
+            [$"Host: {gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]);
+        Assert.Equal(200, sampled.Status);
+        await Eventually.HoldsAsync(() => gateway.Logs.AuditRecords.Count == 1, "the first request's audit record");
+        Assert.Contains("\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\"", gateway.Logs.AuditRecords[0], StringComparison.Ordinal);
+        var forwarded = Sandbox.Recorder.Requests[0].Headers["traceparent"];
+        Assert.StartsWith("00-0af7651916cd43dd8448eb211c80319c-", forwarded);
+        Assert.EndsWith("-01", forwarded);
+
+        // A request nobody sampled records no span, yet DataForge and the audit record share its trace id.
+        using var caller = gateway.CreateCaller();
+        using (var response = await caller.GetAsync("/external/sources?projectId=1"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await Eventually.HoldsAsync(() => gateway.Logs.AuditRecords.Count == 2, "the second request's audit record");
+        var traceId = System.Text.Json.JsonDocument.Parse(gateway.Logs.AuditRecords[1]).RootElement.GetProperty("trace_id").GetString()!;
+        Assert.StartsWith($"00-{traceId}-", Sandbox.Recorder.Requests[1].Headers["traceparent"]);
+
+        // The forwarded call's span ends before the response leaves the gateway: had it been recorded, it would be here.
+        var trace = ActivityTraceId.CreateFromString(traceId);
+        Assert.DoesNotContain(gateway.Spans.ToList(), s => s.TraceId == trace);
+        Assert.Contains(gateway.Spans.ToList(), s => s.TraceId == ActivityTraceId.CreateFromString("0af7651916cd43dd8448eb211c80319c") && s.Kind == ActivityKind.Client);
+    }
+
+    [Fact]
     public async Task Requests_are_counted_by_caller_operation_status_and_outcome_with_their_duration()
     {
         using var caller = Gateway.CreateCaller();
