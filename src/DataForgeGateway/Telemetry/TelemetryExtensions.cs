@@ -6,14 +6,16 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace DataForgeGateway.Telemetry;
 
 /// <summary>
 /// OpenTelemetry traces, metrics and logs. Exported over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set,
-/// so a gateway without a collector pays for nothing it cannot send: it then records spans only for traces the
-/// caller sampled (unless <c>OTEL_TRACES_SAMPLER</c> says otherwise), and the trace context flows all the same,
-/// from the caller's <c>traceparent</c> to DataForge and into the audit record.
+/// so a gateway without a collector pays for nothing it cannot send: it then records no span (unless
+/// <c>OTEL_TRACES_SAMPLER</c> asks for them), saving several microseconds a request. The trace context flows all
+/// the same: ASP.NET Core's request activity carries the caller's <c>traceparent</c>, sampled flag included, to
+/// DataForge and its trace id into the audit record.
 /// </summary>
 public static class TelemetryExtensions
 {
@@ -50,17 +52,12 @@ public static class TelemetryExtensions
                     AuditWriter.MeterName,
                     TokenMetrics.MeterName,
                     RateLimitMetrics.MeterName,
-                    Redis.RedisMetrics.MeterName))
-            .WithTracing(tracing =>
-            {
-                if (!otlp && !samplerChosen)
-                {
-                    // Recording a span per request costs several microseconds; with no exporter it would go nowhere.
-                    // Parent-based all the same, so that a trace the caller sampled stays sampled on to DataForge.
-                    tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
-                }
+                    Redis.RedisMetrics.MeterName));
 
-                tracing.AddAspNetCoreInstrumentation(options =>
+        if (otlp || samplerChosen)
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options =>
                 {
                     options.Filter = context => !context.Request.Path.StartsWithSegments("/health");
 
@@ -75,8 +72,12 @@ public static class TelemetryExtensions
                 })
                 .AddHttpClientInstrumentation()
                 // Not YARP's own forwarder activity: the HttpClient span of the forwarded call already covers it.
-                .AddSource(TokenMetrics.MeterName);
-            });
+                .AddSource(TokenMetrics.MeterName));
+        }
+        else
+        {
+            builder.Services.AddSingleton<IForwarderHttpClientFactory, UntracedForwarderHttpClientFactory>();
+        }
 
         if (otlp)
         {

@@ -26,7 +26,7 @@ public sealed class TelemetryTests : GatewayTest
     }
 
     [Fact]
-    public async Task Without_an_exporter_only_traces_the_caller_sampled_are_recorded_and_every_trace_reaches_DataForge_and_the_audit()
+    public async Task Without_an_exporter_no_span_is_recorded_yet_every_trace_reaches_DataForge_and_the_audit()
     {
         await using var gateway = new GatewayHost(Sandbox, new Dictionary<string, string?> { ["OTEL_TRACES_SAMPLER"] = null });
 
@@ -54,9 +54,8 @@ public sealed class TelemetryTests : GatewayTest
         Assert.StartsWith($"00-{traceId}-", Sandbox.Recorder.Requests[1].Headers["traceparent"]);
 
         // The forwarded call's span ends before the response leaves the gateway: had it been recorded, it would be here.
-        var trace = ActivityTraceId.CreateFromString(traceId);
-        Assert.DoesNotContain(gateway.Spans.ToList(), s => s.TraceId == trace);
-        Assert.Contains(gateway.Spans.ToList(), s => s.TraceId == ActivityTraceId.CreateFromString("0af7651916cd43dd8448eb211c80319c") && s.Kind == ActivityKind.Client);
+        var traces = new[] { ActivityTraceId.CreateFromString(traceId), ActivityTraceId.CreateFromString("0af7651916cd43dd8448eb211c80319c") };
+        Assert.DoesNotContain(gateway.Spans.ToList(), s => traces.Contains(s.TraceId));
     }
 
     [Fact]
