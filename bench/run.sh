@@ -4,11 +4,13 @@
 #   bench/run.sh                      60 s warm-up per arm, then 3 interleaved rounds of 10 s per arm
 #   ROUNDS=5 DURATION=15 WARMUP=90 bench/run.sh
 #
-# Arms, measured in interleaved rounds (A B C D, A B C D, ...) so that drift hits all alike:
+# Arms, measured in interleaved rounds (A B C D E, A B C D E, ...) so that drift hits all alike:
 #   A  the sandbox directly                     (the floor of the floor)
 #   B  plain YARP pass-through, same Kestrel    (the floor the gateway adds to)
 #   C  the full gateway: API key, token, rate limit, audit, telemetry, in-process caches
 #   D  the full gateway with Redis (token cache and rate limits shared)
+#   E  C exporting its telemetry over OTLP (to bench/OtlpSink, a stand-in collector): every span recorded, metrics,
+#      and the audit records as OpenTelemetry logs, as in production with a collector and the default sampler
 # Reported as medians with min and max: requests/s at saturation, C/B and C/A; p50/p99 at a fixed rate of half
 # of B's maximum and the milliseconds the gateway adds; CPU microseconds and bytes allocated per request; Redis
 # commands per request; Auth0 token requests during the run. Results: bench/results/latest.{md,json}.
@@ -35,13 +37,14 @@ if [ "$cores" -ge 4 ]; then server_cpus="0-$((cores / 2 - 1))"; load_cpus="$((co
 if [ "$cores" -lt 2 ]; then server_cpus="0"; load_cpus="0"; fi
 
 echo "Building (Release)..."
-for project in src/DataForgeGateway src/DataForge.Sandbox bench/PlainProxy bench/AllocationProbe; do
+for project in src/DataForgeGateway src/DataForge.Sandbox bench/PlainProxy bench/AllocationProbe bench/OtlpSink; do
   dotnet build "$project" -c Release -v quiet -nologo >/dev/null
 done
 gateway_dll="$PWD/src/DataForgeGateway/bin/Release/net10.0/DataForgeGateway.dll"
 sandbox_dll="$PWD/src/DataForge.Sandbox/bin/Release/net10.0/DataForge.Sandbox.dll"
 plain_dll="$PWD/bench/PlainProxy/bin/Release/net10.0/PlainProxy.dll"
 probe_dll="$PWD/bench/AllocationProbe/bin/Release/net10.0/AllocationProbe.dll"
+sink_dll="$PWD/bench/OtlpSink/bin/Release/net10.0/OtlpSink.dll"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -49,6 +52,7 @@ trap cleanup EXIT INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 sandbox_port=$(free_port); plain_port=$(free_port); c_port=$(free_port); c_mgmt=$(free_port); d_port=$(free_port); d_mgmt=$(free_port); redis_port=$(free_port)
+e_port=$(free_port); e_mgmt=$(free_port); sink_port=$(free_port)
 
 start() { # name, then the command
   local name=$1; shift
@@ -61,6 +65,8 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$
 pids+=($!)
 start sandbox dotnet "$sandbox_dll" --urls "http://127.0.0.1:$sandbox_port" --Logging:LogLevel:Default=Warning
 wait_for "http://127.0.0.1:$sandbox_port/_sandbox/stats"
+start sink dotnet "$sink_dll" --urls "http://127.0.0.1:$sink_port"
+wait_for "http://127.0.0.1:$sink_port/stats"
 token=$(curl -fsS -X POST -H 'Content-Type: application/json' \
   -d '{"client_id":"sandbox-client","client_secret":"sandbox-secret","audience":"https://sandbox.api.dataforgedev.com","grant_type":"client_credentials"}' \
   "http://127.0.0.1:$sandbox_port/oauth/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
@@ -74,13 +80,16 @@ gateway_args=(--contentRoot "$(dirname "$gateway_dll")" --environment Sandbox
 start gateway dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$c_port" --Gateway:Management:Url "http://127.0.0.1:$c_mgmt"
 start gateway-redis dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$d_port" --Gateway:Management:Url "http://127.0.0.1:$d_mgmt" \
   --Gateway:Redis:ConnectionString "127.0.0.1:$redis_port"
-wait_for "http://127.0.0.1:$c_mgmt/health/ready"; wait_for "http://127.0.0.1:$d_mgmt/health/ready"
+OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+  start gateway-otlp dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$e_port" --Gateway:Management:Url "http://127.0.0.1:$e_mgmt"
+wait_for "http://127.0.0.1:$c_mgmt/health/ready"; wait_for "http://127.0.0.1:$d_mgmt/health/ready"; wait_for "http://127.0.0.1:$e_mgmt/health/ready"
 
 key="dfgw_sandboxdemo_DemoKeyForTheLocalSandboxOnly0003EPo7R"
 path="/external/sources?projectId=1"
-declare -A url=([A]="http://127.0.0.1:$sandbox_port$path" [B]="http://127.0.0.1:$plain_port$path" [C]="http://127.0.0.1:$c_port$path" [D]="http://127.0.0.1:$d_port$path")
-declare -A header=([A]="Authorization: Bearer $token" [B]="X-Bench: plain" [C]="X-Api-Key: $key" [D]="X-Api-Key: $key")
-declare -A process=([A]=sandbox [B]=plain [C]=gateway [D]=gateway-redis)
+declare -A url=([A]="http://127.0.0.1:$sandbox_port$path" [B]="http://127.0.0.1:$plain_port$path" [C]="http://127.0.0.1:$c_port$path" [D]="http://127.0.0.1:$d_port$path" [E]="http://127.0.0.1:$e_port$path")
+declare -A header=([A]="Authorization: Bearer $token" [B]="X-Bench: plain" [C]="X-Api-Key: $key" [D]="X-Api-Key: $key" [E]="X-Api-Key: $key")
+declare -A process=([A]=sandbox [B]=plain [C]=gateway [D]=gateway-redis [E]=gateway-otlp)
+arms=(A B C D E)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1.pid")/stat"; }
 allocated() { cat "$work/$1.alloc" 2>/dev/null || echo 0; }
@@ -94,12 +103,12 @@ ticks_per_second=$(getconf CLK_TCK)
 # (tiered compilation and dynamic PGO, with the JIT's background thread competing for the one server core):
 # warm each arm up for that long, or round 1 measures the JIT.
 echo "Warming up (${WARMUP:-60} s per arm)..."
-for arm in A B C D; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${WARMUP:-60}s" -H "${header[$arm]}" "${url[$arm]}" >/dev/null; done
+for arm in "${arms[@]}"; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${WARMUP:-60}s" -H "${header[$arm]}" "${url[$arm]}" >/dev/null; done
 
 tokens_before=$(tokens_issued)
 : >"$work/samples.tsv"
 for round in $(seq 1 "$rounds"); do
-  for arm in A B C D; do
+  for arm in "${arms[@]}"; do
     name=${process[$arm]}
     ticks=$(cpu_ticks "$name"); bytes=$(allocated "$name"); calls=$(redis_calls); trips=$(redis_trips)
     out=$(taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${duration}s" -H "${header[$arm]}" "${url[$arm]}")
@@ -118,7 +127,7 @@ for round in $(seq 1 "$rounds"); do
   # Latency at a fixed rate: half of this round's plain-YARP maximum, spread over 16 workers.
   b_rps=$(awk -F'\t' -v r="$round" '$1=="throughput" && $2==r && $3=="B" {print $4}' "$work/samples.tsv")
   per_worker=$(python3 -c "print(max(1, int($b_rps / 2 / 16)))")
-  for arm in A B C D; do
+  for arm in "${arms[@]}"; do
     out=$(taskset -c "$load_cpus" hey -z "${duration}s" -c 16 -q "$per_worker" -H "${header[$arm]}" "${url[$arm]}")
     p50=$(echo "$out" | awk '/ 50% in/ {print $3 * 1000}')
     p99=$(echo "$out" | awk '/ 99% in/ {print $3 * 1000}')
@@ -127,10 +136,12 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 tokens_after=$(tokens_issued)
+curl -fsS "http://127.0.0.1:$sink_port/stats" >"$work/otlp.json"
 
-python3 - "$work/samples.tsv" "$results" "$((tokens_after - tokens_before))" "$rounds" "$duration" "$connections" <<'PY'
+python3 - "$work/samples.tsv" "$results" "$((tokens_after - tokens_before))" "$rounds" "$duration" "$connections" "$work/otlp.json" <<'PY'
 import json, statistics, sys, platform, os, datetime, subprocess
 samples, out, tokens, rounds, duration, connections = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+otlp = json.load(open(sys.argv[7]))
 thr, lat = {}, {}
 for line in open(samples):
     f = line.rstrip("\n").split("\t")
@@ -144,9 +155,11 @@ rounds_n = len(thr["B"])
 ratio_cb = [thr["C"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
 ratio_ca = [thr["C"][i]["rps"] / thr["A"][i]["rps"] for i in range(rounds_n)]
 ratio_db = [thr["D"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
+ratio_eb = [thr["E"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
 added_p99 = [lat["C"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
 added_p50 = [lat["C"][i]["p50"] - lat["B"][i]["p50"] for i in range(rounds_n)]
 added_p99_d = [lat["D"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
+added_p99_e = [lat["E"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 result = {
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -162,13 +175,14 @@ result = {
         "p50_ms_at_half_load": stat([s["p50"] for s in lat[arm]]),
         "p99_ms_at_half_load": stat([s["p99"] for s in lat[arm]]),
         "half_load_rate": stat([s["rate"] for s in lat[arm]]),
-    } for arm in "ABCD"},
-    "ratios": {"C/B": stat(ratio_cb), "C/A": stat(ratio_ca), "D/B": stat(ratio_db)},
-    "added_ms_at_half_load": {"C_p50": stat(added_p50), "C_p99": stat(added_p99), "D_p99": stat(added_p99_d)},
+    } for arm in "ABCDE"},
+    "ratios": {"C/B": stat(ratio_cb), "C/A": stat(ratio_ca), "D/B": stat(ratio_db), "E/B": stat(ratio_eb)},
+    "added_ms_at_half_load": {"C_p50": stat(added_p50), "C_p99": stat(added_p99), "D_p99": stat(added_p99_d), "E_p99": stat(added_p99_e)},
     "auth0_token_requests_during_run": tokens,
+    "otlp_received_by_sink": otlp,
 }
 json.dump(result, open(os.path.join(out, "latest.json"), "w"), indent=2)
-names = {"A": "A sandbox directly", "B": "B plain YARP", "C": "C gateway", "D": "D gateway + Redis"}
+names = {"A": "A sandbox directly", "B": "B plain YARP", "C": "C gateway", "D": "D gateway + Redis", "E": "E gateway exporting OTLP"}
 f = lambda s, d=0: f"{s['median']:.{d}f} ({s['min']:.{d}f}–{s['max']:.{d}f})"
 lines = [
     f"Benchmark of {result['date']} on {cpu}, {os.cpu_count()} cores; {rounds} interleaved rounds of {duration} s, {connections} connections. Medians (min–max).",
@@ -176,14 +190,15 @@ lines = [
     "| arm | req/s | p50 ms at half load | p99 ms at half load | CPU µs/req | bytes/req | Redis cmds/req | Redis round trips/req |",
     "|---|---|---|---|---|---|---|---|",
 ]
-for arm in "ABCD":
+for arm in "ABCDE":
     a = result["arms"][arm]
     lines.append(f"| {names[arm]} | {f(a['requests_per_second'])} | {f(a['p50_ms_at_half_load'], 2)} | {f(a['p99_ms_at_half_load'], 2)} | {f(a['cpu_us_per_request'])} | {f(a['bytes_allocated_per_request'])} | {f(a['redis_commands_per_request'], 2)} | {f(a['redis_round_trips_per_request'], 2)} |")
 lines += [
     "",
-    f"- C/B throughput: {f(result['ratios']['C/B'], 3)}; C/A: {f(result['ratios']['C/A'], 3)}; D/B: {f(result['ratios']['D/B'], 3)}",
-    f"- Added at half of B's maximum: p50 {f(result['added_ms_at_half_load']['C_p50'], 2)} ms, p99 {f(result['added_ms_at_half_load']['C_p99'], 2)} ms (with Redis: p99 {f(result['added_ms_at_half_load']['D_p99'], 2)} ms)",
+    f"- C/B throughput: {f(result['ratios']['C/B'], 3)}; C/A: {f(result['ratios']['C/A'], 3)}; D/B: {f(result['ratios']['D/B'], 3)}; E/B: {f(result['ratios']['E/B'], 3)}",
+    f"- Added at half of B's maximum: p50 {f(result['added_ms_at_half_load']['C_p50'], 2)} ms, p99 {f(result['added_ms_at_half_load']['C_p99'], 2)} ms (with Redis: p99 {f(result['added_ms_at_half_load']['D_p99'], 2)} ms; exporting OTLP: p99 {f(result['added_ms_at_half_load']['E_p99'], 2)} ms)",
     f"- Auth0 token requests during the run: {tokens}",
+    "- OTLP exports the stand-in collector received from E (whole run, warm-up included): " + (", ".join(f"{k} {v['exports']} ({v['bytes'] // 1024} KiB)" for k, v in sorted(otlp.items())) or "none"),
 ]
 open(os.path.join(out, "latest.md"), "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
