@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -34,20 +33,5 @@ internal sealed class RequestHygieneTransformProvider : ITransformProvider
 
         context.UseDefaultForwarders = false;
         context.AddRequestHeadersAllowed(ForwardedHeaders);
-
-        // DataForge continues the request's trace: the caller's trace id and sampled flag, the gateway's request as
-        // parent, the same trace id as the audit record. When spans are recorded, .NET's HttpClient puts the
-        // forwarded call's own span there instead.
-        context.AddRequestTransform(static transform =>
-        {
-            if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceparent })
-            {
-                var headers = transform.ProxyRequest.Headers;
-                headers.Remove("traceparent");
-                headers.TryAddWithoutValidation("traceparent", traceparent);
-            }
-
-            return ValueTask.CompletedTask;
-        });
     }
 }
