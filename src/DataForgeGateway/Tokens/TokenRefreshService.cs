@@ -17,6 +17,13 @@ internal sealed partial class TokenRefreshService(
     /// <summary>Shortest sleep between two looks, so a clock that does not move cannot spin the loop.</summary>
     private static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Longest sleep between two looks. A timer counts from when it is set, not from when its length was worked
+    /// out: if the clock jumps in between (a suspended VM, a test moving a fake clock), one long sleep would carry
+    /// the whole jump past the refresh point. A look before it is due costs nothing.
+    /// </summary>
+    private static readonly TimeSpan MaximumSleep = TimeSpan.FromMinutes(1);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(gateway.Current.Environments.Keys.Select(environment => KeepFreshAsync(environment, stoppingToken)));
 
@@ -49,7 +56,7 @@ internal sealed partial class TokenRefreshService(
             var sleep = tokens.NextRefreshAt(environment) - clock.GetUtcNow();
             try
             {
-                await Task.Delay(sleep > MinimumSleep ? sleep : MinimumSleep, clock, stoppingToken);
+                await Task.Delay(sleep < MinimumSleep ? MinimumSleep : sleep > MaximumSleep ? MaximumSleep : sleep, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {
