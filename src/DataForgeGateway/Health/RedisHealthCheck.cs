@@ -22,7 +22,7 @@ internal sealed class RedisHealthCheck(RedisConnection connection) : IHealthChec
             var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
             return HealthCheckResult.Healthy($"PING answered in {latency.TotalMilliseconds:F1} ms.");
         }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException or OperationCanceledException)
+        catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
         {
             return new HealthCheckResult(context.Registration.FailureStatus, $"Redis did not answer ({e.GetType().Name}); tokens are cached per replica.");
         }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DataForgeGateway.Callers;
 using DataForgeGateway.Hosting;
+using DataForgeGateway.Redis;
 using StackExchange.Redis;
 
 namespace DataForgeGateway.RateLimiting;
@@ -67,7 +68,7 @@ internal sealed partial class RateLimitService : IDisposable
 
                 return Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation);
             }
-            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException)
+            catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
             {
                 // No cancellation token is passed to Redis: a cancellation here is StackExchange.Redis giving up
                 // on a command (a connection that stalled or dropped), a Redis failure like the others.

@@ -13,6 +13,16 @@ internal sealed class RedisConnection(IOptions<RedisOptions> options) : IAsyncDi
 
     public Task<IConnectionMultiplexer> GetAsync() => _connection.Value;
 
+    /// <summary>
+    /// Whether an exception from a Redis call means Redis failed (down, stalled, dropped), so the replica goes on
+    /// without it. Besides its own exceptions and timeouts, StackExchange.Redis lets through the pipe's
+    /// <see cref="InvalidOperationException"/> when a connection is torn down while a reply is being read (seen
+    /// with a stalled server after a run of timeouts).
+    /// </summary>
+    public static bool IsFailure(Exception e) =>
+        e is RedisException or TimeoutException or ObjectDisposedException
+        || e is InvalidOperationException { Source: "System.IO.Pipelines" or "Pipelines.Sockets.Unofficial" or "StackExchange.Redis" };
+
     public async ValueTask DisposeAsync()
     {
         if (_connection.IsValueCreated)

@@ -251,8 +251,7 @@ internal sealed partial class DistributedTokenStore(
     /// connection as a cancelled task.
     /// </summary>
     private static bool IsRedisFailure(Exception e, CancellationToken cancellationToken) =>
-        e is RedisException or TimeoutException or ObjectDisposedException
-        || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+        RedisConnection.IsFailure(e) || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static partial class Log
     {
