@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DataForgeGateway.Callers;
 using DataForgeGateway.RateLimiting;
 using DataForgeGateway.Routing;
+using DataForgeGateway.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -22,7 +23,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
             Time = clock.GetUtcNow(),
             Method = context.Request.Method,
             ClientIp = context.Connection.RemoteIpAddress,
-            Trace = Activity.Current?.TraceId ?? default,
+            Trace = RequestTrace.Begin(context),
         };
         context.Features.Set(record);
         try

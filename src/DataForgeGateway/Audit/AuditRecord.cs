@@ -78,7 +78,7 @@ public sealed class AuditRecord
     [JsonPropertyName("trace_id")]
     public string? TraceId
     {
-        get => _traceId ??= Trace == default ? null : Trace.ToHexString();
+        get => _traceId ??= Trace.TraceId == default ? null : Trace.TraceId.ToHexString();
         set => _traceId = value;
     }
 
@@ -91,7 +91,8 @@ public sealed class AuditRecord
 
     internal IPAddress? ClientIp { get; set; }
 
-    internal ActivityTraceId Trace { get; set; }
+    /// <summary>The request's trace context (<see cref="Telemetry.RequestTrace"/>).</summary>
+    internal ActivityContext Trace { get; set; }
 
     private static string Describe(RateLimitDecision decision) => decision.Admitted
         ? $"admitted:{SourceName(decision.Source)}{(decision.States.Length == 0 ? "" : $":r={decision.MinRemaining}")}"

@@ -49,7 +49,12 @@ internal sealed partial class RateLimitService : IDisposable
 
     public async ValueTask<RateLimitDecision> DecideAsync(string caller, string operation)
     {
-        var buckets = _sets.GetOrAdd((caller, operation), Resolve);
+        // TryGetValue first: GetOrAdd with an instance method would allocate its delegate on every request.
+        if (!_sets.TryGetValue((caller, operation), out var buckets))
+        {
+            buckets = _sets.GetOrAdd((caller, operation), Resolve);
+        }
+
         if (_shared is null)
         {
             return Decided(DecisionSource.Local, buckets, buckets.Limits, _local.Decide(caller, buckets.Limits, NowMicros()), operation);

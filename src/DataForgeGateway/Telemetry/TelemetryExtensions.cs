@@ -7,6 +7,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace DataForgeGateway.Telemetry;
 
@@ -14,8 +15,8 @@ namespace DataForgeGateway.Telemetry;
 /// OpenTelemetry traces, metrics and logs. Exported over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set,
 /// so a gateway without a collector pays for nothing it cannot send: it then records no span (unless
 /// <c>OTEL_TRACES_SAMPLER</c> asks for them), saving several microseconds a request. The trace context flows all
-/// the same: ASP.NET Core's request activity carries the caller's <c>traceparent</c>, sampled flag included, to
-/// DataForge and its trace id into the audit record.
+/// the same (<see cref="RequestTrace"/>): the caller's <c>traceparent</c>, sampled flag included, is continued to
+/// DataForge, and its trace id is the audit record's.
 /// </summary>
 public static class TelemetryExtensions
 {
@@ -77,6 +78,7 @@ public static class TelemetryExtensions
         else
         {
             builder.Services.AddSingleton<IForwarderHttpClientFactory, UntracedForwarderHttpClientFactory>();
+            builder.Services.AddSingleton<ITransformProvider, TraceContextTransformProvider>();
         }
 
         if (otlp)

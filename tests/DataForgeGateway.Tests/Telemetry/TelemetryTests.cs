@@ -45,6 +45,17 @@ public sealed class TelemetryTests : GatewayTest
         Assert.EndsWith("-01", forwarded);
         Assert.DoesNotContain(",", forwarded, StringComparison.Ordinal);
 
+        // A refusal's problem names the same trace, so a caller can quote it to whoever reads the audit.
+        var refused = await RawHttp.SendAsync(
+            gateway.ProxyAddress,
+            "GET /external/nothing HTTP/1.1",
+            [$"Host: {gateway.ProxyAddress.Authority}", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]);
+        Assert.Equal(404, refused.Status);
+        var problemTrace = System.Text.Json.JsonDocument.Parse(refused.Body).RootElement.GetProperty("traceId").GetString()!;
+        Assert.Matches("^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$", problemTrace);
+        await Eventually.HoldsAsync(() => gateway.Logs.AuditRecords.Count == 2, "the refusal's audit record");
+        Assert.Contains("\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\"", gateway.Logs.AuditRecords[1], StringComparison.Ordinal);
+
         // A request nobody sampled records no span, yet DataForge and the audit record share its trace id.
         using var caller = gateway.CreateCaller();
         using (var response = await caller.GetAsync("/external/sources?projectId=1"))
@@ -52,8 +63,8 @@ public sealed class TelemetryTests : GatewayTest
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         }
 
-        await Eventually.HoldsAsync(() => gateway.Logs.AuditRecords.Count == 2, "the second request's audit record");
-        var traceId = System.Text.Json.JsonDocument.Parse(gateway.Logs.AuditRecords[1]).RootElement.GetProperty("trace_id").GetString()!;
+        await Eventually.HoldsAsync(() => gateway.Logs.AuditRecords.Count == 3, "the third request's audit record");
+        var traceId = System.Text.Json.JsonDocument.Parse(gateway.Logs.AuditRecords[2]).RootElement.GetProperty("trace_id").GetString()!;
         Assert.StartsWith($"00-{traceId}-", Sandbox.Recorder.Requests[1].Headers["traceparent"]);
 
         // The forwarded call's span ends before the response leaves the gateway: had it been recorded, it would be here.
