@@ -40,7 +40,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
 
     private static void Complete(HttpContext context, AuditRecord record, TimeSpan elapsed)
     {
-        record.DurationMs = elapsed.TotalMilliseconds;
+        record.DurationMs = Math.Round(elapsed.TotalMilliseconds, 3);   // to the microsecond
         record.Status = context.Response.StatusCode;
         if (context.User.Identity is CallerIdentity { IsAuthenticated: true } caller)
         {
@@ -68,13 +68,14 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
 
     private static string Outcome(HttpContext context, AuditRecord record)
     {
+        var forwarderError = context.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
         if (context.RequestAborted.IsCancellationRequested
-            || context.Features.Get<IForwarderErrorFeature>()?.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
+            || forwarderError is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
         {
             return "caller_disconnected";
         }
 
-        if (context.Features.Get<IForwarderErrorFeature>() is { Error: not ForwarderError.None })
+        if (forwarderError is not ForwarderError.None)
         {
             return "upstream_error";
         }

@@ -102,13 +102,7 @@ public sealed partial class AuditWriter : BackgroundService
         while (true)
         {
             var last = _stopping;
-            while (_queue.TryDequeue(out var record))
-            {
-                Interlocked.Decrement(ref _queued);
-                sink.Add(record);
-            }
-
-            sink.Flush();
+            WriteQueued(sink);
             if (last)
             {
                 return;
@@ -116,6 +110,21 @@ public sealed partial class AuditWriter : BackgroundService
 
             _wake.Wait(FlushInterval);
         }
+    }
+
+    /// <summary>
+    /// Writes out what is queued. A method of its own, not the body of <see cref="Drain"/>'s loop: a method that never
+    /// returns is only ever compiled part-way (on-stack replacement), this one is optimized like any other.
+    /// </summary>
+    private void WriteQueued(Sink sink)
+    {
+        while (_queue.TryDequeue(out var record))
+        {
+            Interlocked.Decrement(ref _queued);
+            sink.Add(record);
+        }
+
+        sink.Flush();
     }
 
     /// <summary>Turns records into JSON lines and writes them out; used by the writer's thread only.</summary>

@@ -28,6 +28,11 @@ public sealed class GatewayMetrics : IDisposable
 
     public void Record(AuditRecord record)
     {
+        if (!_requests.Enabled && !_duration.Enabled)
+        {
+            return;   // nothing collects metrics (no OTLP endpoint): spare building the tags
+        }
+
         var tags = new TagList
         {
             { "caller", record.Caller ?? "anonymous" },

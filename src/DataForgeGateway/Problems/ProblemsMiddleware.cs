@@ -33,17 +33,18 @@ internal sealed partial class ProblemsMiddleware(RequestDelegate next, IProblemD
 
     private async Task AwaitAsync(HttpContext context, Task handling)
     {
+        // No await inside the catch: the state kept for every request stays small.
+        Exception? failure = null;
         try
         {
             await handling;
         }
         catch (Exception e)
         {
-            await FailedAsync(context, e);
-            return;
+            failure = e;
         }
 
-        await AnswerBareStatusAsync(context);
+        await (failure is null ? AnswerBareStatusAsync(context) : FailedAsync(context, failure));
     }
 
     /// <summary>An error status with nothing written yet: the problem that goes with it.</summary>

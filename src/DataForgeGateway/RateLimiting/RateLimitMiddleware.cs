@@ -44,12 +44,13 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimitService
         if (decision.Applied.Length > 0)
         {
             // Set just before the response starts, so that DataForge's own headers cannot overwrite them.
+            // The context as state, not a tuple: nothing allocated for the callback.
             context.Response.OnStarting(static state =>
             {
-                var (response, admitted) = ((HttpResponse, RateLimitDecision))state;
-                WriteHeaders(response, admitted);
+                var context = (HttpContext)state;
+                WriteHeaders(context.Response, context.Features.Get<RateLimitDecision>()!);
                 return Task.CompletedTask;
-            }, (context.Response, decision));
+            }, context);
         }
 
         return next(context);

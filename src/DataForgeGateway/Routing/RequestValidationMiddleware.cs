@@ -89,7 +89,13 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
     private static void CheckQuery(HttpRequest request, string? operation, ref Dictionary<string, string[]>? errors, ref RequestInput input)
     {
         var takesProject = operation == DataForgeOperation.Sources.Name || operation == DataForgeOperation.SourcesFilteredByName.Name;
-        foreach (var (name, values) in request.Query)
+        var query = request.Query;
+        if (query.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (name, values) in query)
         {
             if (!takesProject || name != "projectId")
             {

@@ -37,6 +37,6 @@ public static class RequestTrace
         text[35] = '-';
         trace.SpanId.CopyTo(id[..8]);
         Convert.TryToHexStringLower(id[..8], text[36..52], out _);
-        (trace.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "-01" : "-00").CopyTo(text[52..]);
+        ((trace.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "-01" : "-00").CopyTo(text[52..]);
     });
 }

@@ -14,24 +14,31 @@ internal sealed class TokenReplayMiddleware(RequestDelegate next, AccessTokenPro
 {
     private const int MemoryBufferBytes = 64 * 1024;
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         if (RouteMetadata.EnvironmentOf(context.GetReverseProxyFeature().Route.Config) is not { } environment)
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
         var attempt = new TokenAttempt();
         context.Features.Set(attempt);
-        var replayable = KeepBodyForReplay(context.Request, options.Current.MaxReplayBodyBytes);
+        return ForwardAsync(context, environment, attempt, KeepBodyForReplay(context.Request, options.Current.MaxReplayBodyBytes));
+    }
 
+    /// <summary>The request as every one goes; kept small, since its state is allocated for each request.</summary>
+    private async Task ForwardAsync(HttpContext context, string environment, TokenAttempt attempt, bool replayable)
+    {
         await next(context);
-        if (!attempt.Rejected || context.Response.HasStarted)
+        if (attempt.Rejected && !context.Response.HasStarted)
         {
-            return;
+            await RenewAndReplayAsync(context, environment, attempt, replayable);
         }
+    }
 
+    /// <summary>DataForge refused the token: renew it, then replay the request once if it can be.</summary>
+    private async Task RenewAndReplayAsync(HttpContext context, string environment, TokenAttempt attempt, bool replayable)
+    {
         context.Response.Clear();
         try
         {
