@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 namespace DataForgeGateway.Hosting;
@@ -25,7 +26,17 @@ public static class StartupExtensions
             return ConfigurationErrorExitCode;
         }
 
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException e) when (e.InnerException is AddressInUseException)
+        {
+            // Two instances on one machine given the same port: say which setting to change, not a stack trace.
+            await Console.Error.WriteLineAsync($"Configuration error: {e.Message} Give this instance another port: --urls (or urls, ASPNETCORE_URLS) for the proxy, Gateway:Management:Url for health.");
+            return ConfigurationErrorExitCode;
+        }
+
         return 0;
     }
 

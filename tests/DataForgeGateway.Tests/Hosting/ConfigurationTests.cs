@@ -53,6 +53,21 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task A_port_another_process_holds_stops_start_up_with_a_line_naming_the_setting()
+    {
+        var port = FreePort.Next();
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        holder.Start();
+
+        var (exitCode, _, stderr) = await RunGatewayAsync(new() { ["urls"] = $"http://127.0.0.1:{port}" });
+
+        Assert.Equal(78, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"Configuration error: Failed to bind to address http://127.0.0.1:{port}: address already in use.", line);
+        Assert.Contains("--urls", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Several_wrong_settings_get_a_line_each()
     {
         var (exitCode, _, stderr) = await RunGatewayAsync(new()

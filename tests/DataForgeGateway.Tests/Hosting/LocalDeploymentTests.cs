@@ -177,27 +177,13 @@ public sealed class LocalDeploymentTests
             for (var attempt = 0; attempt < 50; attempt++)
             {
                 var first = FreePort.Next();
-                if (first + count < 65000 && Enumerable.Range(first, count).All(IsFree))
+                if (first + count < FreePort.EphemeralStart && Enumerable.Range(first, count).All(FreePort.IsFree))
                 {
                     return first;
                 }
             }
 
             throw new InvalidOperationException("no free range of ports");
-        }
-
-        private static bool IsFree(int port)
-        {
-            try
-            {
-                using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return true;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                return false;
-            }
         }
     }
 }

@@ -4,12 +4,41 @@ using System.Net.Sockets;
 namespace DataForgeGateway.Tests.Infrastructure;
 
 /// <summary>A loopback port nothing listens on right now, for listeners that need a fixed port.</summary>
+/// <remarks>
+/// Chosen below Linux's ephemeral range (32768 and up): a port from that range, free when chosen, can be taken
+/// before it is bound by the local end of any outgoing connection the parallel tests open, which made a gateway
+/// started by a test fail with "address already in use". Below it, only an explicit bind can collide.
+/// </remarks>
 internal static class FreePort
 {
+    public const int First = 20000;
+    public const int EphemeralStart = 32768;
+
     public static int Next()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(First, EphemeralStart);
+            if (IsFree(port))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"no free port between {First} and {EphemeralStart}");
+    }
+
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }
