@@ -89,13 +89,7 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
     private static void CheckQuery(HttpRequest request, string? operation, ref Dictionary<string, string[]>? errors, ref RequestInput input)
     {
         var takesProject = operation == DataForgeOperation.Sources.Name || operation == DataForgeOperation.SourcesFilteredByName.Name;
-        var query = request.Query;
-        if (query.Count == 0)
-        {
-            return;
-        }
-
-        foreach (var (name, values) in query)
+        foreach (var (name, values) in request.Query)
         {
             if (!takesProject || name != "projectId")
             {
