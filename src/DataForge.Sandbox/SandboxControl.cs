@@ -16,11 +16,29 @@ public static class SandboxControl
             api_requests = recorder.ApiCalls,
             arrivals = recorder.Arrivals,
         }));
-        control.MapPut("/switches", (SandboxSwitches switches, int? tokenStatus, int? apiStatus, int? apiDelayMs) =>
+        // Sets every fault switch at once: what the query leaves out is switched off.
+        control.MapPut("/switches", (SandboxSwitches switches, int? tokenStatus, int? tokenDelayMs, int? tokenRetryAfterSeconds, int? apiStatus, int? apiDelayMs) =>
         {
             switches.TokenEndpointStatus = tokenStatus;
+            switches.TokenEndpointDelay = tokenDelayMs is { } tokenDelay ? TimeSpan.FromMilliseconds(tokenDelay) : null;
+            switches.TokenEndpointRetryAfter = tokenRetryAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
             switches.ApiStatus = apiStatus;
             switches.ApiDelay = apiDelayMs is { } delay ? TimeSpan.FromMilliseconds(delay) : null;
+            return Results.NoContent();
+        });
+
+        // Every token issued so far stops working at the API, as after a signing-key rollover or a revoked grant.
+        control.MapPost("/revoke-tokens", (Auth0.TokenIssuer issuer) =>
+        {
+            issuer.RevokeAll();
+            return Results.NoContent();
+        });
+
+        // The tenant's client secret from now on, as after a rotation in the Auth0 dashboard.
+        control.MapPut("/client-secret", async (HttpRequest request, SandboxSwitches switches) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            switches.ClientSecret = (await reader.ReadToEndAsync()).Trim();
             return Results.NoContent();
         });
     }

@@ -9,6 +9,9 @@ public sealed class SandboxSwitches
     /// <summary>When set, <c>/oauth/token</c> waits this long before answering, like a slow tenant.</summary>
     public TimeSpan? TokenEndpointDelay { get; set; }
 
+    /// <summary>When set, the <c>Retry-After</c> (and <c>x-ratelimit-reset</c>) of the token endpoint's 429, instead of 2 s.</summary>
+    public TimeSpan? TokenEndpointRetryAfter { get; set; }
+
     /// <summary>When set, the DataForge routes take this long to answer, like a busy environment.</summary>
     public TimeSpan? ApiDelay { get; set; }
 

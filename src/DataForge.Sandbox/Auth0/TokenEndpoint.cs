@@ -25,7 +25,7 @@ public static class TokenEndpoint
 
         if (switches.TokenEndpointStatus is { } status)
         {
-            return Fault(status);
+            return Fault(status, switches.TokenEndpointRetryAfter ?? TimeSpan.FromSeconds(2));
         }
 
         var form = await ReadParametersAsync(request);
@@ -114,9 +114,9 @@ public static class TokenEndpoint
     private static bool SecretMatches(string? given, string expected) =>
         given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
 
-    private static IResult Fault(int status) => status switch
+    private static IResult Fault(int status, TimeSpan retryAfter) => status switch
     {
-        429 => new RateLimited(),
+        429 => new RateLimited(retryAfter),
         401 => Error(401, "access_denied", "Unauthorized"),
         403 => Error(403, "access_denied", "Client has not been granted scopes"),
         200 => Results.Content("<html><body>Auth0 is down for maintenance</body></html>", "text/html", statusCode: 200),
@@ -126,15 +126,15 @@ public static class TokenEndpoint
     private static IResult Error(int status, string error, string description) =>
         Results.Json(new { error, error_description = description }, statusCode: status);
 
-    private sealed class RateLimited : IResult
+    private sealed class RateLimited(TimeSpan retryAfter) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            var reset = TimeProvider.System.GetUtcNow().AddSeconds(2).ToUnixTimeSeconds();
+            var reset = TimeProvider.System.GetUtcNow().Add(retryAfter).ToUnixTimeSeconds();
             httpContext.Response.Headers["x-ratelimit-limit"] = "30";
             httpContext.Response.Headers["x-ratelimit-remaining"] = "0";
             httpContext.Response.Headers["x-ratelimit-reset"] = reset.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            httpContext.Response.Headers.RetryAfter = "2";
+            httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Error(429, "too_many_requests", "Global limit has been reached").ExecuteAsync(httpContext);
         }
     }

@@ -10,6 +10,8 @@ namespace DataForge.Sandbox.Auth0;
 public sealed class TokenIssuer(IOptionsMonitor<SandboxOptions> options, TimeProvider clock, SandboxRecorder recorder)
 {
     private readonly ConcurrentDictionary<string, byte> _revoked = new(StringComparer.Ordinal);
+    private long _issued;
+    private long _revokedThrough;
 
     /// <summary>Issues a token for the tenant's one application.</summary>
     public string Issue(string audience, string? scope)
@@ -28,6 +30,7 @@ public sealed class TokenIssuer(IOptionsMonitor<SandboxOptions> options, TimePro
             ["azp"] = settings.ClientId,
             ["scope"] = scope,
             ["jti"] = Guid.NewGuid().ToString("N"),
+            ["seq"] = Interlocked.Increment(ref _issued),
         }));
         var signingInput = $"{header}.{payload}";
         recorder.RecordTokenIssued();
@@ -36,6 +39,9 @@ public sealed class TokenIssuer(IOptionsMonitor<SandboxOptions> options, TimePro
 
     /// <summary>Makes a token fail at the API from now on, as a revoked grant or rotated signing key would.</summary>
     public void Revoke(string token) => _revoked[token] = 0;
+
+    /// <summary>Makes every token issued so far fail at the API, as a rotated signing key would; later ones work.</summary>
+    public void RevokeAll() => Interlocked.Exchange(ref _revokedThrough, Interlocked.Read(ref _issued));
 
     /// <summary>Whether the API accepts this bearer token: signed by the tenant, for its audience, not expired, not revoked.</summary>
     public bool IsValid(string token)
@@ -56,7 +62,8 @@ public sealed class TokenIssuer(IOptionsMonitor<SandboxOptions> options, TimePro
         using var claims = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]));
         var exp = claims.RootElement.GetProperty("exp").GetInt64();
         var aud = claims.RootElement.GetProperty("aud").GetString();
-        return aud == settings.Audience && clock.GetUtcNow().ToUnixTimeSeconds() < exp;
+        var revoked = claims.RootElement.TryGetProperty("seq", out var seq) && seq.GetInt64() <= Interlocked.Read(ref _revokedThrough);
+        return !revoked && aud == settings.Audience && clock.GetUtcNow().ToUnixTimeSeconds() < exp;
     }
 
     private static string Sign(string input, string key) =>

@@ -11,7 +11,7 @@ namespace DataForgeGateway.RateLimiting;
 /// whole deployment), in-process otherwise. While Redis is unavailable each policy does what it is configured to
 /// (local share, open, closed), and Redis is tried again every <see cref="RateLimitOptions.RedisRetryInterval"/>.
 /// </summary>
-internal sealed partial class RateLimitService : IDisposable
+internal sealed partial class RateLimitService
 {
     private readonly LiveOptions<RateLimitOptions> _options;
     private readonly LiveOptions<CallersOptions> _callers;
@@ -20,8 +20,9 @@ internal sealed partial class RateLimitService : IDisposable
     private readonly RateLimitMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<(string Caller, string Operation), BucketSet> _sets = new();
+    private volatile Policies? _policies;
     private long _fallbackUntilTicks;
+    private int _probing;
 
     public RateLimitService(
         LiveOptions<RateLimitOptions> options,
@@ -39,8 +40,6 @@ internal sealed partial class RateLimitService : IDisposable
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
-        _options.Changed += Forget;
-        _callers.Changed += Forget;
         _metrics.InFallback = () => InFallback;
     }
 
@@ -49,19 +48,20 @@ internal sealed partial class RateLimitService : IDisposable
 
     public async ValueTask<RateLimitDecision> DecideAsync(string caller, string operation)
     {
-        // TryGetValue first: GetOrAdd with an instance method would allocate its delegate on every request.
-        if (!_sets.TryGetValue((caller, operation), out var buckets))
-        {
-            buckets = _sets.GetOrAdd((caller, operation), Resolve);
-        }
-
+        var buckets = PoliciesInForce().For(caller, operation);
         if (_shared is null)
         {
             return Decided(DecisionSource.Local, buckets, buckets.Limits, _local.Decide(caller, buckets.Limits, NowMicros()), operation);
         }
 
         var now = _clock.GetUtcNow();
-        if (now.UtcTicks >= Interlocked.Read(ref _fallbackUntilTicks))
+        var fallbackUntil = Interlocked.Read(ref _fallbackUntilTicks);
+
+        // Healthy, every request asks Redis. On the fallback, once the retry interval is over, one request probes
+        // Redis (half-open) while the others stay on the fallback: a stalled Redis costs one request its
+        // OperationTimeout per interval, not every request in flight.
+        var probe = fallbackUntil != 0 && now.UtcTicks >= fallbackUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+        if (fallbackUntil == 0 || probe)
         {
             try
             {
@@ -78,8 +78,15 @@ internal sealed partial class RateLimitService : IDisposable
                 // No cancellation token is passed to Redis: a cancellation here is StackExchange.Redis giving up
                 // on a command (a connection that stalled or dropped), a Redis failure like the others.
                 _metrics.RedisFailed();
-                Interlocked.Exchange(ref _fallbackUntilTicks, (now + _options.Current.RedisRetryInterval).UtcTicks);
+                Interlocked.Exchange(ref _fallbackUntilTicks, (_clock.GetUtcNow() + _options.Current.RedisRetryInterval).UtcTicks);
                 Log.RedisUnavailable(_logger, e.GetType().Name);
+            }
+            finally
+            {
+                if (probe)
+                {
+                    Volatile.Write(ref _probing, 0);
+                }
             }
         }
 
@@ -87,10 +94,22 @@ internal sealed partial class RateLimitService : IDisposable
         return Fallback(caller, buckets, NowMicros(), operation);
     }
 
-    public void Dispose()
+    /// <summary>
+    /// The bucket sets of the options in force. A reload swaps in a new, empty snapshot; a request that resolved
+    /// its set from the old options can only add it to the old snapshot, never to the new one.
+    /// </summary>
+    private Policies PoliciesInForce()
     {
-        _options.Changed -= Forget;
-        _callers.Changed -= Forget;
+        var policies = _policies;
+        var limits = _options.Current;
+        var callers = _callers.Current;
+        if (policies is not null && ReferenceEquals(policies.Limits, limits) && ReferenceEquals(policies.Callers, callers))
+        {
+            return policies;
+        }
+
+        var fresh = new Policies(limits, callers);
+        return Interlocked.CompareExchange(ref _policies, fresh, policies) == policies ? fresh : _policies!;
     }
 
     private long NowMicros() => (_clock.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
@@ -123,10 +142,10 @@ internal sealed partial class RateLimitService : IDisposable
         return decision;
     }
 
-    private BucketSet Resolve((string Caller, string Operation) key)
+    private static BucketSet Resolve((string Caller, string Operation) key, Policies source)
     {
-        var defaults = _options.Current;
-        var caller = _callers.Current.Callers.GetValueOrDefault(key.Caller);
+        var defaults = source.Limits;
+        var caller = source.Callers.Callers.GetValueOrDefault(key.Caller);
         var policies = new List<(string Name, RateLimitPolicyOptions Policy)> { ("caller", caller?.RateLimit ?? defaults.Default) };
         if ((caller?.OperationRateLimits.GetValueOrDefault(key.Operation) ?? defaults.Operations.GetValueOrDefault(key.Operation)) is { } operationPolicy)
         {
@@ -140,7 +159,26 @@ internal sealed partial class RateLimitService : IDisposable
             [.. policies.Select(p => p.Policy.OnRedisFailure ?? defaults.OnRedisFailure)]);
     }
 
-    private void Forget<T>(T changed) => _sets.Clear();
+    /// <summary>The bucket sets resolved from one pair of options, and those options.</summary>
+    private sealed class Policies(RateLimitOptions limits, CallersOptions callers)
+    {
+        private readonly ConcurrentDictionary<(string Caller, string Operation), BucketSet> _sets = new();
+
+        public RateLimitOptions Limits => limits;
+
+        public CallersOptions Callers => callers;
+
+        public BucketSet For(string caller, string operation)
+        {
+            // TryGetValue first: GetOrAdd with a delegate that captures would allocate on every request.
+            if (_sets.TryGetValue((caller, operation), out var buckets))
+            {
+                return buckets;
+            }
+
+            return _sets.GetOrAdd((caller, operation), static (key, source) => Resolve(key, source), this);
+        }
+    }
 
     private static partial class Log
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Problems;
@@ -9,8 +8,9 @@ namespace DataForgeGateway.RateLimiting;
 
 /// <summary>
 /// Protects DataForge: at most <c>MaxConcurrentRequests</c> requests in flight to an environment, with a bounded
-/// queue in front (<c>MaxQueuedRequests</c>, waiting at most <c>QueueTimeout</c>). Beyond that the caller gets 503
-/// with <c>Retry-After</c> at once, rather than DataForge a pile-up.
+/// queue in front (<c>MaxQueuedRequests</c>, waiting at most <c>QueueTimeout</c>). Each caller may hold at most
+/// <c>MaxCallerShare</c> of the slots and of the queue, so one caller's flood leaves room for the others. Beyond
+/// that the caller gets 503 with <c>Retry-After</c> at once, rather than DataForge a pile-up.
 /// </summary>
 internal sealed class UpstreamConcurrencyMiddleware(RequestDelegate next, UpstreamConcurrencyLimits limits, LiveOptions<GatewayOptions> gateway)
 {
@@ -18,45 +18,62 @@ internal sealed class UpstreamConcurrencyMiddleware(RequestDelegate next, Upstre
     {
         var environment = RouteMetadata.EnvironmentOf(context.GetReverseProxyFeature().Route.Config) ?? "";
         var settings = gateway.Current.Environments[environment];
-        var limiter = limits.For(environment, settings);
+        var caller = context.User.Identity?.Name ?? "";
+        var (shared, own) = limits.For(environment, caller);
 
-        // The common case, a free slot, costs no timer and no wait; only a full cap queues.
-        var lease = limiter.AttemptAcquire(1);
-        if (lease.IsAcquired)
+        // The common case, a free slot of the caller's and of the environment's, costs no timer and no wait.
+        var ownLease = own.AttemptAcquire(1);
+        if (ownLease.IsAcquired)
         {
-            // Released when the request is over (its response written or abandoned), with no async step here.
-            context.Response.RegisterForDispose(lease);
-            return next(context);
+            var lease = shared.AttemptAcquire(1);
+            if (lease.IsAcquired)
+            {
+                // Released when the request is over (its response written or abandoned), with no async step here.
+                context.Response.RegisterForDispose(lease);
+                context.Response.RegisterForDispose(ownLease);
+                return next(context);
+            }
+
+            lease.Dispose();
         }
 
-        lease.Dispose();
-        return QueueThenForwardAsync(context, environment, settings, limiter);
+        return QueueThenForwardAsync(context, environment, settings, shared, own, ownLease);
     }
 
-    private async Task QueueThenForwardAsync(HttpContext context, string environment, DataForgeEnvironmentOptions settings, ConcurrencyLimiter limiter)
+    private async Task QueueThenForwardAsync(
+        HttpContext context, string environment, DataForgeEnvironmentOptions settings, ConcurrencyLimiter shared, ConcurrencyLimiter own, RateLimitLease ownLease)
     {
-        var lease = await QueueAsync(limiter, settings.QueueTimeout, context.RequestAborted);
+        // One deadline for both waits: the caller's own queue, then the environment's.
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        wait.CancelAfter(settings.QueueTimeout);
+        if (!ownLease.IsAcquired)
+        {
+            ownLease.Dispose();
+            ownLease = await QueueAsync(own, wait.Token, context.RequestAborted);
+        }
+
+        var lease = ownLease.IsAcquired ? await QueueAsync(shared, wait.Token, context.RequestAborted) : FailedLease.Instance;
         if (!lease.IsAcquired)
         {
             lease.Dispose();
+            ownLease.Dispose();
             await context.WriteProblemAsync(
                 GatewayProblem.UpstreamBusy,
-                $"Environment '{environment}' has {settings.MaxConcurrentRequests} requests in flight and a full queue. Retry shortly.",
+                $"Environment '{environment}' has too many requests in flight and queued, from this caller or from all. Retry shortly.",
                 TimeSpan.FromSeconds(1));
             return;
         }
 
         context.Response.RegisterForDispose(lease);
+        context.Response.RegisterForDispose(ownLease);
         await next(context);
     }
 
-    private static async Task<RateLimitLease> QueueAsync(ConcurrencyLimiter limiter, TimeSpan timeout, CancellationToken aborted)
+    private static async Task<RateLimitLease> QueueAsync(ConcurrencyLimiter limiter, CancellationToken wait, CancellationToken aborted)
     {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        wait.CancelAfter(timeout);
         try
         {
-            return await limiter.AcquireAsync(1, wait.Token);
+            return await limiter.AcquireAsync(1, wait);
         }
         catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
         {
@@ -78,39 +95,4 @@ internal sealed class UpstreamConcurrencyMiddleware(RequestDelegate next, Upstre
             return false;
         }
     }
-}
-
-/// <summary>One concurrency limiter per environment, made on first use and remade when the settings change.</summary>
-internal sealed class UpstreamConcurrencyLimits : IDisposable
-{
-    private readonly LiveOptions<GatewayOptions> _gateway;
-    private readonly ConcurrentDictionary<string, ConcurrencyLimiter> _limiters = new(StringComparer.Ordinal);
-
-    public UpstreamConcurrencyLimits(LiveOptions<GatewayOptions> gateway)
-    {
-        _gateway = gateway;
-        _gateway.Changed += Forget;
-    }
-
-    public ConcurrencyLimiter For(string environment, DataForgeEnvironmentOptions settings) =>
-        _limiters.GetOrAdd(environment, static (_, s) => Create(s), settings);
-
-    public void Dispose()
-    {
-        _gateway.Changed -= Forget;
-        foreach (var limiter in _limiters.Values)
-        {
-            limiter.Dispose();
-        }
-    }
-
-    private static ConcurrencyLimiter Create(DataForgeEnvironmentOptions settings) => new(new ConcurrencyLimiterOptions
-    {
-        PermitLimit = settings.MaxConcurrentRequests,
-        QueueLimit = settings.MaxQueuedRequests,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-    });
-
-    // A changed limit takes effect for new requests; those in flight release into the limiter they came from.
-    private void Forget(GatewayOptions options) => _limiters.Clear();
 }

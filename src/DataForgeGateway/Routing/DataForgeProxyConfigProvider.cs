@@ -25,7 +25,19 @@ internal sealed class DataForgeProxyConfigProvider : IProxyConfigProvider, IDisp
         _options.Changed += Update;
     }
 
-    public IProxyConfig GetConfig() => _config ??= TryBuild(_changed.Token);
+    public IProxyConfig GetConfig()
+    {
+        if (_config is { } config)
+        {
+            return config;
+        }
+
+        // Under the lock Update takes: a first build must not overwrite a newer one, nor pair with a stale token.
+        lock (_gate)
+        {
+            return _config ??= TryBuild(_changed.Token);
+        }
+    }
 
     public void Dispose()
     {
@@ -39,16 +51,36 @@ internal sealed class DataForgeProxyConfigProvider : IProxyConfigProvider, IDisp
         var clusters = new List<ClusterConfig>();
         foreach (var (environment, settings) in options.Environments)
         {
-            var clusterId = $"dataforge-{environment}";
-            clusters.Add(new ClusterConfig
+            // One cluster per upstream timeout the environment's operations use: YARP's activity timeout is a
+            // cluster setting. Usually that is one cluster; an operation with a timeout of its own gets another.
+            var clusterIds = new Dictionary<TimeSpan, string>();
+            string ClusterFor(DataForgeOperation operation)
             {
-                ClusterId = clusterId,
-                Destinations = new Dictionary<string, DestinationConfig> { [environment] = new() { Address = settings.BaseUrl } },
-            });
-            routes.AddRange(DataForgeOperation.All.Select(operation => Route(environment, operation, clusterId, $"/{environment}")));
-            if (string.Equals(environment, options.DefaultEnvironment, StringComparison.OrdinalIgnoreCase))
+                var timeout = settings.UpstreamTimeoutOf(operation.Name);
+                if (!clusterIds.TryGetValue(timeout, out var clusterId))
+                {
+                    clusterId = timeout == settings.UpstreamTimeout ? $"dataforge-{environment}" : $"dataforge-{environment}-{operation.Name}";
+                    clusterIds[timeout] = clusterId;
+                    clusters.Add(new ClusterConfig
+                    {
+                        ClusterId = clusterId,
+                        Destinations = new Dictionary<string, DestinationConfig> { [environment] = new() { Address = settings.BaseUrl } },
+                        HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = timeout },
+                    });
+                }
+
+                return clusterId;
+            }
+
+            var isDefault = string.Equals(environment, options.DefaultEnvironment, StringComparison.OrdinalIgnoreCase);
+            foreach (var operation in DataForgeOperation.All)
             {
-                routes.AddRange(DataForgeOperation.All.Select(operation => Route(environment, operation, clusterId, prefix: "")));
+                var clusterId = ClusterFor(operation);
+                routes.Add(Route(environment, operation, clusterId, $"/{environment}"));
+                if (isDefault)
+                {
+                    routes.Add(Route(environment, operation, clusterId, prefix: ""));
+                }
             }
         }
 

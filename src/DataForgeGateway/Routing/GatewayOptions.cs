@@ -65,9 +65,33 @@ public sealed partial class GatewayOptions
                 {
                     failures.Add($"{key}:QueueTimeout must be more than zero.");
                 }
+
+                if (settings.MaxCallerShare is not (> 0 and <= 1))
+                {
+                    failures.Add($"{key}:MaxCallerShare must be more than 0 and at most 1.");
+                }
+
+                ValidateTimeout($"{key}:UpstreamTimeout", settings.UpstreamTimeout, failures);
+                foreach (var (operation, timeout) in settings.OperationTimeouts)
+                {
+                    if (!DataForgeOperation.All.Any(o => o.Name == operation))
+                    {
+                        failures.Add($"{key}:OperationTimeouts:{operation} names no DataForge operation ({string.Join(", ", DataForgeOperation.All.Select(o => o.Name))}).");
+                    }
+
+                    ValidateTimeout($"{key}:OperationTimeouts:{operation}", timeout, failures);
+                }
             }
 
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+
+        private static void ValidateTimeout(string key, TimeSpan timeout, List<string> failures)
+        {
+            if (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromMinutes(10))
+            {
+                failures.Add($"{key} must be more than zero and at most 00:10:00.");
+            }
         }
 
         /// <summary>Names that would make <c>/{environment}/...</c> clash with another path.</summary>

@@ -6,6 +6,9 @@ namespace DataForgeGateway.Tokens;
 /// </summary>
 public sealed class AccessToken
 {
+    private volatile bool _accepted;
+    private volatile bool _refused;
+
     public AccessToken(string value, DateTimeOffset issuedAt, DateTimeOffset expiresAt, TimeSpan safetyMargin)
     {
         Value = value;
@@ -34,7 +37,24 @@ public sealed class AccessToken
     /// <summary>Where this replica got the token from (Redis or Auth0); later requests take it from memory.</summary>
     public TokenSource Origin { get; internal set; } = TokenSource.Auth0;
 
-    public bool IsUsableAt(DateTimeOffset now) => now < UsableUntil;
+    /// <summary>DataForge answered a request sent with it with something other than 401: it was good once.</summary>
+    public bool Accepted => _accepted;
+
+    /// <summary>DataForge refused it (401): it is never sent again.</summary>
+    public bool Refused => _refused;
+
+    public bool IsUsableAt(DateTimeOffset now) => !_refused && now < UsableUntil;
+
+    /// <summary>A token that served a request and is refused later was revoked; one never accepted may be wrong.</summary>
+    internal void MarkAccepted()
+    {
+        if (!_accepted)
+        {
+            _accepted = true;
+        }
+    }
+
+    internal void MarkRefused() => _refused = true;
 
     public override string ToString() => $"AccessToken(expires {ExpiresAt:O})";
 }

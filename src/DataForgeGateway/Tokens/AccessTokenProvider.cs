@@ -39,7 +39,7 @@ internal sealed partial class AccessTokenProvider(
     public ValueTask<AccessToken> GetAsync(string environment, CancellationToken cancellationToken)
     {
         var slot = SlotFor(environment);
-        var token = slot.Current;
+        var token = slot.State.Token;
         if (token is not null && token.IsUsableAt(clock.GetUtcNow()))
         {
             metrics.CacheHit(environment, TokenSource.Memory);
@@ -51,7 +51,8 @@ internal sealed partial class AccessTokenProvider(
 
     /// <summary>
     /// DataForge refused <paramref name="rejected"/>: drop it if it is still the current token and get another.
-    /// A burst of refusals of one token causes one renewal.
+    /// A burst of refusals of one token causes one renewal. A token that had served requests was revoked and is
+    /// renewed at once; while DataForge refuses tokens it never accepted (a wrong audience), renewals back off.
     /// </summary>
     public Task<AccessToken> RenewAsync(string environment, AccessToken rejected, CancellationToken cancellationToken) =>
         AcquireAsync(environment, SlotFor(environment), Trigger.Rejected, rejected, cancellationToken);
@@ -63,17 +64,17 @@ internal sealed partial class AccessTokenProvider(
     /// <summary>When the background refresh should next look at this environment.</summary>
     public DateTimeOffset NextRefreshAt(string environment)
     {
-        var slot = SlotFor(environment);
-        return slot.Current is null || slot.Failures > 0 ? slot.NextAttemptAt : slot.RefreshAt;
+        var state = SlotFor(environment).State;
+        return state.Token is null || state.Failures > 0 ? state.NextAttemptAt : state.RefreshAt;
     }
 
     /// <summary>The replica's current token for an environment, usable or not, without fetching one.</summary>
-    public AccessToken? Peek(string environment) => _slots.TryGetValue(environment, out var slot) ? slot.Current : null;
+    public AccessToken? Peek(string environment) => _slots.TryGetValue(environment, out var slot) ? slot.State.Token : null;
 
     private TokenSlot SlotFor(string environment) => _slots.GetOrAdd(environment, static (name, metrics) =>
     {
         var slot = new TokenSlot();
-        metrics.Track(name, () => slot.Current?.ExpiresAt);
+        metrics.Track(name, () => slot.State.Token?.ExpiresAt);
         return slot;
     }, metrics);
 
@@ -82,27 +83,42 @@ internal sealed partial class AccessTokenProvider(
         await slot.Gate.WaitAsync(cancellationToken);
         try
         {
+            var state = slot.State;
+            var current = state.Token;
+            if (current is not null && rejected is not null && (ReferenceEquals(current, rejected) || current.Value == rejected.Value))
+            {
+                current.MarkRefused();
+            }
+
             // Whoever held the gate before us may have done the work already.
-            var current = slot.Current;
-            if (current is not null && !NeedsRenewal(slot, current, trigger, rejected))
-            {
-                return current;
-            }
-
             var now = clock.GetUtcNow();
-            if (trigger == Trigger.Rejected && current is not null && now - slot.AdoptedAt < tokenOptions.Current.RetryMaxDelay && slot.RenewedForRejection)
+            if (current is not null && !NeedsRenewal(state, current, trigger, now))
             {
-                // DataForge refuses even fresh tokens (misconfigured audience, say): renewing again would only
-                // spend Auth0's quota. The caller gets 502 until a renewal is due once more.
                 return current;
             }
 
-            if (now < slot.NextAttemptAt && slot.LastFailure is { } failure)
+            if (current is { Refused: true })
+            {
+                // A token that served requests and is then refused was revoked: renew at once. One DataForge never
+                // accepted, right after a renewal for the same reason, says it refuses even fresh tokens (a wrong
+                // audience, say): renewing on every request would only spend Auth0's quota, so renewals back off.
+                var brakeUntil = state.AdoptedAt + BrakeDelay(state.Refusals);
+                if (!current.Accepted && state.Refusals > 0 && now < brakeUntil)
+                {
+                    throw new TokenRequestException(
+                        TokenFailure.Rejected, $"DataForge refuses new tokens of environment '{environment}'; the next renewal waits.", brakeUntil - now);
+                }
+
+                rejected ??= current;
+                trigger = trigger == Trigger.Background ? trigger : Trigger.Rejected;
+            }
+
+            if (now < state.NextAttemptAt && state.LastFailure is { } failure)
             {
                 // Backing off: a burst of requests during an outage does not become a burst at Auth0.
                 return current is not null && current.IsUsableAt(now) && trigger != Trigger.Rejected
                     ? current
-                    : throw failure.WithRetryAfter(slot.NextAttemptAt - now);
+                    : throw failure.WithRetryAfter(state.NextAttemptAt - now);
             }
 
             return await RenewAsync(environment, slot, current, trigger, rejected, cancellationToken);
@@ -113,15 +129,18 @@ internal sealed partial class AccessTokenProvider(
         }
     }
 
-    private bool NeedsRenewal(TokenSlot slot, AccessToken current, Trigger trigger, AccessToken? rejected)
+    private static bool NeedsRenewal(SlotState state, AccessToken current, Trigger trigger, DateTimeOffset now) => trigger switch
     {
-        var now = clock.GetUtcNow();
-        return trigger switch
-        {
-            Trigger.Rejected => ReferenceEquals(current, rejected) || current.Value == rejected?.Value || !current.IsUsableAt(now),
-            Trigger.Background => now >= slot.RefreshAt || !current.IsUsableAt(now),
-            _ => !current.IsUsableAt(now),
-        };
+        Trigger.Background => now >= state.RefreshAt || !current.IsUsableAt(now),
+        _ => !current.IsUsableAt(now),
+    };
+
+    /// <summary>How long renewals wait after the <paramref name="refusals"/>th refusal in a row of tokens DataForge never accepted.</summary>
+    private TimeSpan BrakeDelay(int refusals)
+    {
+        var options = tokenOptions.Current;
+        var delay = options.RetryInitialDelay * Math.Pow(2, Math.Clamp(refusals - 1, 0, 30));
+        return delay < options.RetryMaxDelay ? delay : options.RetryMaxDelay;
     }
 
     private async Task<AccessToken> RenewAsync(
@@ -205,7 +224,7 @@ internal sealed partial class AccessTokenProvider(
             }
             finally
             {
-                await shared.PublishFailureAsync(scope, slot.NextAttemptAt - clock.GetUtcNow());
+                await shared.PublishFailureAsync(scope, slot.State.NextAttemptAt - clock.GetUtcNow());
             }
         }
     }
@@ -213,18 +232,21 @@ internal sealed partial class AccessTokenProvider(
     /// <summary>Backs off after a failure; keeps serving the cached token to the background refresh while it may be sent.</summary>
     private AccessToken Failed(string environment, TokenSlot slot, AccessToken? current, Trigger trigger, TokenRequestException e)
     {
-        var delay = Backoff(++slot.Failures, e.RetryAfter);
-        slot.NextAttemptAt = clock.GetUtcNow() + delay;
-        slot.LastFailure = e;
-        Log.TokenUnavailable(logger, environment, e.Failure, slot.Failures, delay);
-        return current is not null && current.IsUsableAt(clock.GetUtcNow()) && trigger == Trigger.Background
+        var state = slot.State;
+        var failures = state.Failures + 1;
+        var delay = Backoff(failures, e.RetryAfter);
+        var now = clock.GetUtcNow();
+        slot.State = state with { Failures = failures, NextAttemptAt = now + delay, LastFailure = e };
+        Log.TokenUnavailable(logger, environment, e.Failure, failures, delay);
+        return current is not null && current.IsUsableAt(now) && trigger == Trigger.Background
             ? current
             : throw e.WithRetryAfter(delay);
     }
 
     private AccessToken Adopt(string environment, TokenSlot slot, AccessToken token, TokenSource source, Trigger trigger)
     {
-        if (ReferenceEquals(slot.Current, token))
+        var state = slot.State;
+        if (ReferenceEquals(state.Token, token))
         {
             return token;
         }
@@ -232,26 +254,22 @@ internal sealed partial class AccessTokenProvider(
         var options = tokenOptions.Current;
         var lifetime = token.ExpiresAt - token.IssuedAt;
         var share = options.RefreshAfter + (((Random.Shared.NextDouble() * 2) - 1) * options.RefreshJitter);
-        slot.RefreshAt = token.IssuedAt + (lifetime * share);
-        slot.Failures = 0;
-        slot.LastFailure = null;
-        slot.NextAttemptAt = DateTimeOffset.MinValue;
-        slot.AdoptedAt = clock.GetUtcNow();
-        slot.RenewedForRejection = trigger == Trigger.Rejected;
-        var replaced = slot.Current is not null;
+        var replaced = state.Token;
+        var refusals = replaced is { Refused: true } ? (replaced.Accepted ? 1 : state.Refusals + 1) : 0;
+        var refreshAt = token.IssuedAt + (lifetime * share);
         token.Origin = source;
-        slot.Current = token;
+        slot.State = new SlotState(token, refreshAt, clock.GetUtcNow(), 0, DateTimeOffset.MinValue, null, refusals);
         if (source == TokenSource.Redis)
         {
             metrics.CacheHit(environment, TokenSource.Redis);
         }
 
-        if (replaced)
+        if (replaced is not null)
         {
             metrics.Refreshed(environment, TriggerName(trigger));
         }
 
-        Log.TokenAdopted(logger, environment, source, token.ExpiresAt, slot.RefreshAt);
+        Log.TokenAdopted(logger, environment, source, token.ExpiresAt, refreshAt);
         return token;
     }
 
@@ -263,7 +281,11 @@ internal sealed partial class AccessTokenProvider(
 
         // Equal jitter: at least half the delay, so replicas that failed together do not retry together.
         var delay = (capped / 2) + (capped / 2 * Random.Shared.NextDouble());
-        return retryAfter is { } asked && asked > delay ? asked : delay;
+
+        // Auth0's Retry-After (or another replica's failure marker) is honoured up to RetryMaxDelay and no longer:
+        // a confused endpoint asking for ten minutes must not stop token fetching for ten minutes.
+        var asked = retryAfter is { } wait && wait > options.RetryMaxDelay ? options.RetryMaxDelay : retryAfter;
+        return asked is { } honoured && honoured > delay ? honoured : delay;
     }
 
     private static string TriggerName(Trigger trigger) => trigger switch
@@ -273,31 +295,37 @@ internal sealed partial class AccessTokenProvider(
         _ => "expired",
     };
 
-    /// <summary>One environment's token on this replica.</summary>
+    /// <summary>One environment's token on this replica: its state is replaced whole under the gate and read without it.</summary>
     private sealed class TokenSlot
     {
-        private volatile AccessToken? _current;
+        private volatile SlotState _state = SlotState.Empty;
 
-        public AccessToken? Current
+        public SlotState State
         {
-            get => _current;
-            set => _current = value;
+            get => _state;
+            set => _state = value;
         }
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
+    }
 
-        public DateTimeOffset RefreshAt { get; set; }
-
-        public int Failures { get; set; }
-
-        public DateTimeOffset AdoptedAt { get; set; }
-
-        /// <summary>The current token replaced one that DataForge refused.</summary>
-        public bool RenewedForRejection { get; set; }
-
-        public DateTimeOffset NextAttemptAt { get; set; } = DateTimeOffset.MinValue;
-
-        public TokenRequestException? LastFailure { get; set; }
+    /// <param name="Token">The token requests are given.</param>
+    /// <param name="RefreshAt">When the background refresh renews it.</param>
+    /// <param name="AdoptedAt">When this replica took it.</param>
+    /// <param name="Failures">Token requests failed in a row.</param>
+    /// <param name="NextAttemptAt">No token request before this, after a failure.</param>
+    /// <param name="LastFailure">What the last failed token request came to.</param>
+    /// <param name="Refusals">Renewals in a row that replaced a token DataForge refused without ever accepting it.</param>
+    private sealed record SlotState(
+        AccessToken? Token,
+        DateTimeOffset RefreshAt,
+        DateTimeOffset AdoptedAt,
+        int Failures,
+        DateTimeOffset NextAttemptAt,
+        TokenRequestException? LastFailure,
+        int Refusals)
+    {
+        public static readonly SlotState Empty = new(null, default, default, 0, DateTimeOffset.MinValue, null, 0);
     }
 
     private static partial class Log

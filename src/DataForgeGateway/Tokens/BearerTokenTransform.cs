@@ -45,17 +45,27 @@ internal sealed class BearerTokenTransform(string environment, AccessTokenProvid
 }
 
 /// <summary>
-/// Holds back DataForge's 401 (it says the gateway's token is bad, not the caller's key) so that
+/// Notes that DataForge accepted the token, or holds back DataForge's 401 (it says the gateway's token is bad, not the caller's key) so that
 /// <see cref="TokenReplayMiddleware"/> can renew the token and replay the request.
 /// </summary>
 internal sealed class RejectedTokenTransform : ResponseTransform
 {
     public override ValueTask ApplyAsync(ResponseTransformContext context)
     {
-        if (context.ProxyResponse?.StatusCode == System.Net.HttpStatusCode.Unauthorized && context.HttpContext.Features.Get<TokenAttempt>() is { } attempt)
+        if (context.ProxyResponse is not { } response || context.HttpContext.Features.Get<TokenAttempt>() is not { } attempt)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
         {
             attempt.Rejected = true;
             context.SuppressResponseBody = true;
+        }
+        else
+        {
+            // Any other answer means DataForge took the token: if it is refused later, it was revoked.
+            attempt.Sent?.MarkAccepted();
         }
 
         return ValueTask.CompletedTask;

@@ -95,7 +95,7 @@ internal sealed partial class DistributedTokenStore(
             {
                 if (ParseFailure(message.Message) is { } retryAfter)
                 {
-                    failedRetryAfter = retryAfter;
+                    failedRetryAfter = Capped(retryAfter, retryAfter);
                 }
 
                 news.Release();
@@ -157,6 +157,8 @@ internal sealed partial class DistributedTokenStore(
         try
         {
             var connection = await redis.GetAsync();
+            var max = tokenOptions.Current.RetryMaxDelay;
+            retryAfter = retryAfter < max ? retryAfter : max;
             var milliseconds = (long)retryAfter.TotalMilliseconds;
             await connection.GetDatabase().StringSetAsync(FailureKey(scope), milliseconds, retryAfter);
             await connection.GetSubscriber().PublishAsync(Channel(scope), $"{FailedPrefix}{milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
@@ -171,8 +173,8 @@ internal sealed partial class DistributedTokenStore(
     {
         try
         {
-            var remaining = await (await redis.GetAsync()).GetDatabase().KeyTimeToLiveAsync(FailureKey(scope));
-            return remaining > TimeSpan.Zero ? remaining : null;
+            var marker = await (await redis.GetAsync()).GetDatabase().StringGetWithExpiryAsync(FailureKey(scope));
+            return marker.Expiry is { } remaining ? Capped(marker.Value, remaining) : null;
         }
         catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
@@ -182,6 +184,23 @@ internal sealed partial class DistributedTokenStore(
     }
 
     private const string FailedPrefix = "failed:";
+
+    /// <summary>
+    /// What is left of another replica's back-off, honoured up to <see cref="TokenOptions.RetryMaxDelay"/> from
+    /// when it was set: a marker left by a replica with other settings (or asking for ten minutes) holds nobody longer.
+    /// </summary>
+    private TimeSpan? Capped(RedisValue setFor, TimeSpan remaining) =>
+        Capped(long.TryParse(setFor.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : remaining, remaining);
+
+    private TimeSpan? Capped(TimeSpan setFor, TimeSpan remaining)
+    {
+        var max = tokenOptions.Current.RetryMaxDelay;
+        var elapsed = setFor > remaining ? setFor - remaining : TimeSpan.Zero;
+        var left = (setFor < max ? setFor : max) - elapsed;
+        return left > TimeSpan.Zero ? left : null;
+    }
 
     private static TimeSpan? ParseFailure(RedisValue message) =>
         message.ToString() is { } text && text.StartsWith(FailedPrefix, StringComparison.Ordinal)

@@ -7,8 +7,9 @@ namespace DataForgeGateway.Tokens;
 
 /// <summary>
 /// When DataForge answers 401, the gateway's token was revoked or expired early: renew it (once for a burst of
-/// such answers) and replay the request once, if its body was small enough to keep. A second 401 is answered
-/// 502, as is a 401 whose request cannot be replayed; never DataForge's 401, which would blame the caller's key.
+/// such answers) and replay the request once, if its body was small enough to keep. A second 401 is answered 503
+/// with <c>Retry-After</c>, a 401 whose request cannot be replayed 502; never DataForge's 401, which would blame
+/// the caller's key.
 /// </summary>
 internal sealed class TokenReplayMiddleware(RequestDelegate next, AccessTokenProvider tokens, LiveOptions<TokenOptions> options)
 {
@@ -68,13 +69,36 @@ internal sealed class TokenReplayMiddleware(RequestDelegate next, AccessTokenPro
             }
 
             context.Response.Clear();
+            await RefusedAgainAsync(context, environment, attempt.Sent!);
+            return;
         }
 
         await context.WriteProblemAsync(
             GatewayProblem.UpstreamTokenRejected,
-            replayable
-                ? "DataForge refused the gateway's access token twice; the request was not carried out."
-                : "DataForge refused the gateway's access token; a new one was fetched, but this request's body was too large to replay. Retry it.");
+            "DataForge refused the gateway's access token; a new one was fetched, but this request's body was too large to replay. Retry it.");
+    }
+
+    /// <summary>
+    /// DataForge refused the renewed token too. Reported to the provider, which renews at once if that token had
+    /// served requests (a second revocation) and otherwise backs off; the caller is told when to come back.
+    /// </summary>
+    private async Task RefusedAgainAsync(HttpContext context, string environment, AccessToken refused)
+    {
+        TimeSpan retryAfter;
+        try
+        {
+            await tokens.RenewAsync(environment, refused, context.RequestAborted);
+            retryAfter = options.Current.RetryInitialDelay;
+        }
+        catch (TokenRequestException e)
+        {
+            retryAfter = e.RetryAfter ?? options.Current.RetryAfterWhenUnavailable;
+        }
+
+        await context.WriteProblemAsync(
+            GatewayProblem.TokenUnavailable,
+            $"DataForge refused the gateway's access tokens for environment '{environment}', a renewed one too; the request was not carried out. Retry later.",
+            retryAfter);
     }
 
     /// <summary>Buffers the body when it is known to fit, so the request can be sent again.</summary>

@@ -5,6 +5,7 @@ using DataForgeGateway.RateLimiting;
 using DataForgeGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DataForgeGateway.Tests.RateLimiting;
 
@@ -90,6 +91,35 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         Assert.Equal("Degraded", await ReadinessAsync(_gateways[0]));
     }
 
+    [Fact]
+    public async Task With_Redis_stalled_one_request_per_retry_interval_probes_it_and_the_others_stay_on_the_fallback()
+    {
+        await using var ownRedis = await RedisServer.StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var gateway = new GatewayHost(_sandbox, Settings(ownRedis), services => services.AddSingleton<TimeProvider>(clock));
+        _gateways.Add(gateway);
+        var callers = new List<HttpClient> { gateway.CreateCaller() };
+        Assert.All(await SendAsync(callers, 2), s => Assert.Equal(HttpStatusCode.OK, s));
+        using var redisFailures = new MetricCollector<long>(
+            gateway.Services.GetRequiredService<IMeterFactory>(), DataForgeGateway.Redis.RedisMetrics.MeterName, "dataforge_gateway.redis.failures");
+        int RateLimitFailures() => redisFailures.GetMeasurementSnapshot().Count(m => (string?)m.Tags["component"] == "ratelimit");
+
+        // Redis stays up but answers nothing: every command waits for OperationTimeout.
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true");
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "60000", "ALL");
+        Assert.All(await SendAsync(callers, 8), s => Assert.Equal(HttpStatusCode.OK, s));
+        var firstWave = RateLimitFailures();
+
+        // Each time the retry interval is over, eight requests at once: one of them probes Redis (and waits for
+        // it), the other seven are decided on the fallback without waiting.
+        for (var round = 1; round <= 3; round++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            Assert.All(await SendAsync(callers, 8), s => Assert.Equal(HttpStatusCode.OK, s));
+            Assert.Equal(firstWave + round, RateLimitFailures());
+        }
+    }
+
     [Theory]
     [InlineData("Open", HttpStatusCode.OK, "")]
     [InlineData("Closed", HttpStatusCode.ServiceUnavailable, "rate-limit-unavailable")]
@@ -118,6 +148,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         var settings = redis.SettingsForTest("cap");
         settings["Gateway:Environments:stage:MaxConcurrentRequests"] = "2";
         settings["Gateway:Environments:stage:MaxQueuedRequests"] = "1";
+        settings["Gateway:Environments:stage:MaxCallerShare"] = "1"; // one caller here: the per-caller share is tested on its own
         var callers = Replicas(1, settings);
         using (await callers[0].GetAsync("/external/sources?projectId=1"))
         {

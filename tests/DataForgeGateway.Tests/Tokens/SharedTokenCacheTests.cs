@@ -130,6 +130,43 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failure_marker_asking_for_a_long_wait_holds_token_requests_no_longer_than_RetryMaxDelay()
+    {
+        // A marker as a replica with other settings (or a confused one) could leave it: "back off for ten minutes".
+        var settings = redis.SettingsForTest("marker");
+        settings["Gateway:Tokens:RetryMaxDelay"] = "00:00:02";
+        var cacheKey = DataForgeGateway.Tokens.TokenCacheKey.For(new DataForgeGateway.Tokens.Auth0Options
+        {
+            TokenUrl = _sandbox.TokenUrl,
+            ClientId = SandboxHost.ClientId,
+            Audience = SandboxHost.Audience,
+        });
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        await admin.GetDatabase().StringSetAsync($"{settings["Gateway:Redis:InstanceName"]}{cacheKey}:failed", 600_000, TimeSpan.FromMinutes(10));
+        var callers = Replicas(1, settings);
+
+        using (var held = await callers[0].GetAsync("/external/sources?projectId=1"))
+        {
+            await Problem.AssertAsync(held, HttpStatusCode.ServiceUnavailable, "token-unavailable");
+            Assert.InRange(held.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        }
+
+        Assert.Equal(0, _sandbox.Recorder.TokenRequests);
+
+        // The marker lives in Redis, on Redis's clock: the replica's own back-off moves with the fake clock, and the
+        // marker is honoured for RetryMaxDelay from when it was set, not for its ten minutes.
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                _clock.Advance(TimeSpan.FromSeconds(2));
+                using var response = callers[0].GetAsync("/external/sources?projectId=1").GetAwaiter().GetResult();
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            "a token is asked for once the capped wait is over");
+        Assert.Equal(1, _sandbox.Recorder.TokenRequests);
+    }
+
+    [Fact]
     public async Task A_Redis_that_stops_answering_costs_no_failed_request()
     {
         await using var ownRedis = await RedisServer.StartAsync();

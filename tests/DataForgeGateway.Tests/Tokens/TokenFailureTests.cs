@@ -73,6 +73,27 @@ public sealed class TokenFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tenant_asking_for_a_long_wait_is_honoured_only_up_to_RetryMaxDelay()
+    {
+        _sandbox.Switches.TokenEndpointStatus = 429;
+        _sandbox.Switches.TokenEndpointRetryAfter = TimeSpan.FromMinutes(10);
+        await using var gateway = Gateway(new Dictionary<string, string?> { ["Gateway:Tokens:RetryMaxDelay"] = "00:00:08" });
+        using var caller = gateway.CreateCaller();
+
+        using (var refused = await caller.GetAsync("/external/sources?projectId=1"))
+        {
+            await Problem.AssertAsync(refused, HttpStatusCode.ServiceUnavailable, "token-unavailable");
+            Assert.Equal(TimeSpan.FromSeconds(8), refused.Headers.RetryAfter?.Delta);
+        }
+
+        _sandbox.Switches.TokenEndpointStatus = null;
+        _clock.Advance(TimeSpan.FromSeconds(8));
+        using var recovered = await caller.GetAsync("/external/sources?projectId=1");
+
+        Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
+    }
+
+    [Fact]
     public async Task A_slow_tenant_is_cut_off_by_the_request_timeout()
     {
         _sandbox.Switches.TokenEndpointDelay = TimeSpan.FromMinutes(1);
