@@ -18,6 +18,12 @@ public sealed class SandboxSwitches
     /// <summary>When set, the DataForge routes answer with this status.</summary>
     public int? ApiStatus { get; set; }
 
+    /// <summary>
+    /// When set, DataForge answers like a careless upstream: an error page that echoes the request's bearer token,
+    /// with cookies, <c>WWW-Authenticate</c>, its <c>Server</c>, internal headers and the token in an <c>ETag</c>.
+    /// </summary>
+    public bool ApiLeaks { get; set; }
+
     /// <summary>When set, the tenant's client secret from now on, as after a rotation in the Auth0 dashboard.</summary>
     public string? ClientSecret { get; set; }
 }

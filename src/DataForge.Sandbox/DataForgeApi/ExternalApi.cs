@@ -33,7 +33,7 @@ public static class ExternalApi
         }
 
         var status = Authorize(context, services.GetRequiredService<TokenIssuer>(), switches);
-        var result = status == StatusCodes.Status200OK ? await next(invocation) : Reject(status);
+        var result = switches.ApiLeaks ? Leak(context) : status == StatusCodes.Status200OK ? await next(invocation) : Reject(status);
         services.GetRequiredService<SandboxRecorder>().Record(new RecordedRequest(
             context.Request.Method,
             context.Features.Get<IHttpRequestFeature>()?.RawTarget?.Split('?')[0] ?? context.Request.Path.Value ?? "",
@@ -56,6 +56,22 @@ public static class ExternalApi
         }
 
         return switches.ApiStatus ?? StatusCodes.Status200OK;
+    }
+
+    private static IResult Leak(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var headers = context.Response.Headers;
+        headers.SetCookie = "dataforge_session=abc123; Path=/; HttpOnly";
+        headers.WWWAuthenticate = "Bearer realm=\"dataforge\", error=\"invalid_token\"";
+        headers["X-Internal-Trace"] = "node-7.eu-west.internal";
+        headers.ETag = $"\"{authorization["Bearer ".Length..]}\"";
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers.Server = "dataforge-internal/1.2";
+            return Task.CompletedTask;
+        });
+        return Results.Content($"<html><body><h1>500</h1><pre>Request headers:\nAuthorization: {authorization}\n</pre></body></html>", "text/html", statusCode: 500);
     }
 
     private static IResult Reject(int status) => status switch

@@ -54,7 +54,14 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
             record.Environment = RouteMetadata.EnvironmentOf(route);
             record.Operation = route.Metadata?.GetValueOrDefault(RouteMetadata.Operation);
             record.Path = route.Match.Path ?? "";
-            record.NameFilter ??= context.Request.RouteValues["filter"] as string;
+            // The filter is the caller's free text: kept only for a caller the gateway knows, bounded, and never
+            // when the path held something shaped like a key.
+            if (context.User.Identity is CallerIdentity { IsAuthenticated: true } && context.Features.Get<SecretInPath>() is null)
+            {
+                var filter = context.Features.Get<ValidatedRequest>()?.NameFilter ?? context.Request.RouteValues["filter"] as string;
+                record.NameFilter ??= filter is { Length: > NameFilter.MaxLength } ? filter[..NameFilter.MaxLength] + "…" : filter;
+            }
+
             record.SourceId ??= context.Request.RouteValues["sourceId"] as string is { } sourceId && !sourceId.AsSpan().ContainsAnyExceptInRange('0', '9') ? sourceId : null;
         }
         else

@@ -18,6 +18,9 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, CallerDirectory cal
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
+    /// <summary>The <c>WWW-Authenticate</c> of every 401: how to send a key.</summary>
+    public const string Challenge = $"{SchemeName} realm=\"dataforge-gateway\", header=\"{HeaderName}\"";
+
     /// <summary>Query parameter names that can only mean a key was put where logs and DataForge would see it.</summary>
     private static readonly string[] KeyLikeParameters = ["api_key", "apikey", "api-key", "x-api-key"];
 

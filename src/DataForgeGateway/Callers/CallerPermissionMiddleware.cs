@@ -10,14 +10,15 @@ namespace DataForgeGateway.Callers;
 /// with the key) that may use the route's environment and operation (403 saying which). Projects and sources are
 /// checked once the request is read. Other paths pass: they end in 404 or 405 whoever asks.
 /// </summary>
-internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptions<GatewayOptions> gateway)
+internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptions<GatewayOptions> gateway, RateLimiting.FailedAuthenticationLimiter failures)
 {
-    private const string Challenge = $"{ApiKeyMiddleware.SchemeName} realm=\"dataforge-gateway\", header=\"{ApiKeyMiddleware.HeaderName}\"";
+    private const string Challenge = ApiKeyMiddleware.Challenge;
 
     public Task InvokeAsync(HttpContext context)
     {
         var route = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config;
-        if (route is null || RouteMetadata.EnvironmentOf(route) is not { } environment)
+        var environment = route is null ? UnknownEnvironment(context.Request.Path) : RouteMetadata.EnvironmentOf(route);
+        if (environment is null)
         {
             return next(context);
         }
@@ -25,6 +26,13 @@ internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptio
         if (context.User.Identity is not CallerIdentity caller)
         {
             return Unauthenticated(context, context.Features.Get<ApiKeyRefusal>()?.Problem ?? GatewayProblem.ApiKeyMissing);
+        }
+
+        if (route is null)
+        {
+            // An environment that is not configured is refused like one the caller may not use, so that which
+            // environments exist is told to nobody, with a key or without.
+            return context.WriteProblemAsync(GatewayProblem.Forbidden, $"Caller '{caller.Name}' may not use environment '{environment}'.");
         }
 
         if (!caller.MayUse(environment, gateway.Current.DefaultEnvironment))
@@ -41,8 +49,40 @@ internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptio
         return next(context);
     }
 
-    private static Task Unauthenticated(HttpContext context, GatewayProblem problem)
+    /// <summary>The environment named by a path of the shape <c>/{environment}/external/{operation}...</c> that no route matched.</summary>
+    private static string? UnknownEnvironment(PathString path)
     {
+        var value = path.Value.AsSpan();
+        if (value.Length < 2 || value[0] != '/')
+        {
+            return null;
+        }
+
+        var end = value[1..].IndexOf('/');
+        var rest = end < 0 ? default : value[(end + 1)..];
+        if (end <= 0 || !rest.StartsWith("/external/", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        foreach (var operation in DataForgeOperation.All)
+        {
+            if (rest["/external/".Length..].StartsWith(operation.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                return value[1..(end + 1)].ToString();
+            }
+        }
+
+        return null;
+    }
+
+    private Task Unauthenticated(HttpContext context, GatewayProblem problem)
+    {
+        if (failures.Charge(context.Connection.RemoteIpAddress) is { } wait)
+        {
+            return context.WriteProblemAsync(GatewayProblem.RateLimited, "Too many requests without a valid API key from this address.", wait);
+        }
+
         context.Response.Headers.WWWAuthenticate = Challenge;
         return context.WriteProblemAsync(problem, problem == GatewayProblem.ApiKeyMissing
             ? "Send your service's API key in the X-Api-Key header."

@@ -44,6 +44,10 @@ public sealed partial class CallersOptions
                 CheckList(settings.Operations, $"{key}:Operations", operations.Contains, "names no DataForge operation (source-pull, inputs-filtered, sources, sources-filtered-by-name).", failures);
                 CheckList(settings.ProjectIds, $"{key}:ProjectIds", IsNumericId, "must be a project id (digits).", failures);
                 CheckList(settings.SourceIds, $"{key}:SourceIds", IsNumericId, "must be a source id (digits).", failures);
+                if (settings.ProjectIds.Count > 0 && settings.SourceIds.Count == 0 && !settings.UnrestrictedSources)
+                {
+                    failures.Add($"{key}:SourceIds is required with ProjectIds: source-pull and inputs-filtered name only a source, which the gateway cannot tie to a project. List the caller's sources, or set {key}:UnrestrictedSources to true.");
+                }
 
                 settings.RateLimit?.Validate($"{key}:RateLimit", failures);
                 foreach (var (operation, policy) in settings.OperationRateLimits)
@@ -129,6 +133,12 @@ public sealed class CallerOptions
 
     /// <summary>The sources the caller may pull or read inputs of (<c>sourceId</c>, <c>source_id</c>). Empty: any.</summary>
     public List<string> SourceIds { get; set; } = [];
+
+    /// <summary>
+    /// With <see cref="ProjectIds"/> but no <see cref="SourceIds"/>: the caller may pull and read inputs of any source.
+    /// Must be said explicitly, since source operations name only a source, which the gateway cannot tie to a project.
+    /// </summary>
+    public bool UnrestrictedSources { get; set; }
 
     /// <summary>The caller's limit over all operations. Empty: <c>Gateway:RateLimits:Default</c>.</summary>
     public RateLimiting.RateLimitPolicyOptions? RateLimit { get; set; }

@@ -14,6 +14,7 @@ public sealed record GatewayProblem(int Status, string Slug, string Title)
     public static readonly GatewayProblem ApiKeyExpired = new(401, "api-key-expired", "The API key has expired");
     public static readonly GatewayProblem ApiKeyNotYetValid = new(401, "api-key-not-yet-valid", "The API key is not valid yet");
     public static readonly GatewayProblem ApiKeyInQuery = new(401, "api-key-in-query", "API keys are not accepted in the query string");
+    public static readonly GatewayProblem ApiKeyInPath = new(401, "api-key-in-path", "API keys are not accepted in the path");
     public static readonly GatewayProblem InvalidRequest = new(400, "invalid-request", "The request is not one DataForge would accept");
     public static readonly GatewayProblem PathNotCanonical = new(400, "path-not-canonical", "The request target is not in canonical form");
     public static readonly GatewayProblem Forbidden = new(403, "forbidden", "The caller may not do this");

@@ -28,6 +28,7 @@ public static class RateLimitExtensions
         }
 
         services.AddSingleton<UpstreamConcurrencyLimits>();
+        services.AddSingleton<FailedAuthenticationLimiter>();
         services.AddHealthChecks().AddCheck<RateLimitHealthCheck>("rate-limits", HealthStatus.Degraded, ["ready"]);
         return builder;
     }

@@ -73,6 +73,9 @@ public sealed class RateLimitOptions
     /// <summary>After a Redis failure, how long the limiter stays on its fallback before it tries Redis again.</summary>
     public TimeSpan RedisRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Requests without a valid key, per client address and replica: past this, 429 instead of 401.</summary>
+    public FailedAuthenticationOptions FailedAuthentication { get; set; } = new();
+
     internal sealed class Validator : IValidateOptions<RateLimitOptions>
     {
         public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
@@ -99,7 +102,29 @@ public sealed class RateLimitOptions
                 failures.Add($"{SectionName}:RedisRetryInterval must be more than zero.");
             }
 
+            if (options.FailedAuthentication.Enabled)
+            {
+                new RateLimitPolicyOptions { PermitsPerSecond = options.FailedAuthentication.PermitsPerSecond, Burst = options.FailedAuthentication.Burst }
+                    .Validate($"{SectionName}:FailedAuthentication", failures);
+            }
+
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }
+}
+
+/// <summary>
+/// A bucket per client address (as the ingress vouches for it) for requests without a valid key: thousands of
+/// bad-key requests a second from one address get 429, not 401 each with its audit record. Valid keys never touch it.
+/// </summary>
+public sealed class FailedAuthenticationOptions
+{
+    /// <summary>Whether failed authentications are limited at all.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Failed authentications per second an address may make, sustained.</summary>
+    public double PermitsPerSecond { get; set; } = 5;
+
+    /// <summary>Failed authentications an address may make at once.</summary>
+    public int Burst { get; set; } = 50;
 }

@@ -15,12 +15,48 @@ internal static class CanonicalPathMiddleware
     {
         var target = (context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "").AsSpan();
         var query = target.IndexOf('?');
-        return WhyNotCanonical(query < 0 ? target : target[..query]) is { } reason
+        var path = query < 0 ? target : target[..query];
+        if (HoldsKey(path))
+        {
+            // A key pasted into the path: refused like one in the query, and the path is never shown anywhere.
+            context.Features.Set(SecretInPath.Instance);
+            context.Response.Headers.WWWAuthenticate = Callers.ApiKeyMiddleware.Challenge;
+            return context.WriteProblemAsync(GatewayProblem.ApiKeyInPath, "Send the key in the X-Api-Key header only, and treat the one you sent as leaked: rotate it.");
+        }
+
+        return WhyNotCanonical(path) is { } reason
             ? context.WriteProblemAsync(GatewayProblem.PathNotCanonical, reason)
             : next(context);
     });
 
     internal static string? WhyNotCanonical(ReadOnlySpan<char> path)
+    {
+        // The name filter is any section of a source name: its segment is decoded once and checked as text.
+        if (NameFilter.TrySplit(path, out var prefix, out var filter))
+        {
+            return WhyNotCanonicalPrefix(prefix[..^1]) ?? NameFilter.Decode(filter, out _);
+        }
+
+        return WhyNotCanonicalPrefix(path);
+    }
+
+    /// <summary>Whether a segment of the path, decoded, has the shape of a gateway key.</summary>
+    internal static bool HoldsKey(ReadOnlySpan<char> path)
+    {
+        foreach (var range in path.Split('/'))
+        {
+            var segment = path[range];
+            if (segment.Length >= Callers.ApiKeyFormat.Prefix.Length
+                && (segment.Contains('%') ? Uri.UnescapeDataString(segment.ToString()) : segment.ToString()).Contains(Callers.ApiKeyFormat.Prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string? WhyNotCanonicalPrefix(ReadOnlySpan<char> path)
     {
         if (!path.StartsWith('/'))
         {
@@ -69,4 +105,10 @@ internal static class CanonicalPathMiddleware
     }
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/// <summary>Set on a request whose path held a key: what operators see of it (audit, spans) is masked.</summary>
+internal sealed class SecretInPath
+{
+    public static readonly SecretInPath Instance = new();
 }

@@ -4,7 +4,7 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace DataForgeGateway.Routing;
 
 /// <summary>
-/// DataForge receives only the headers it needs: an allow-list, so the caller's <c>Authorization</c>, its API key,
+/// DataForge receives only the headers it needs, and callers only the response headers they need: allow-lists, so the caller's <c>Authorization</c>, its API key,
 /// cookies and anything else internal never leave the company. No <c>X-Forwarded-*</c> either: internal
 /// addresses are no business of a SaaS vendor. The caller's <c>traceparent</c> is not passed on as it came: DataForge
 /// gets it continued, with the gateway's part of the request as parent (<see cref="Telemetry.RequestTrace"/>).
@@ -15,6 +15,19 @@ internal sealed class RequestHygieneTransformProvider : ITransformProvider
     [
         "Accept", "Accept-Encoding", "Accept-Language", "Content-Type", "Content-Length", "Content-Encoding",
         "User-Agent", "tracestate",
+    ];
+
+    /// <summary>
+    /// What callers are given of DataForge's response headers: the content, rate-limit and caching headers. Not its
+    /// cookies, <c>WWW-Authenticate</c> (a 401 of DataForge's is about the gateway's token, not the caller), <c>Server</c>
+    /// or internal headers.
+    /// </summary>
+    private static readonly string[] ReturnedHeaders =
+    [
+        "Content-Type", "Content-Length", "Content-Encoding", "Content-Language", "Content-Disposition",
+        "Retry-After", "RateLimit", "RateLimit-Policy", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
+        "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+        "Cache-Control", "Expires", "ETag", "Last-Modified", "Vary", "Age",
     ];
 
     public void ValidateRoute(TransformRouteValidationContext context)
@@ -34,5 +47,36 @@ internal sealed class RequestHygieneTransformProvider : ITransformProvider
 
         context.UseDefaultForwarders = false;
         context.AddRequestHeadersAllowed(ForwardedHeaders);
+        context.AddResponseHeadersAllowed(ReturnedHeaders);
+        context.RequestTransforms.Add(CanonicalTarget.Instance);
+    }
+
+    /// <summary>
+    /// DataForge is sent the canonical path and query built from the checked values, whatever case, trailing slash
+    /// or encoding the caller used; and a <c>tracestate</c> within W3C's bounds, or none.
+    /// </summary>
+    private sealed class CanonicalTarget : RequestTransform
+    {
+        public static readonly CanonicalTarget Instance = new();
+
+        private const int MaxTraceStateLength = 512;
+        private const int MaxTraceStateMembers = 32;
+
+        public override ValueTask ApplyAsync(RequestTransformContext context)
+        {
+            if (context.HttpContext.Features.Get<ValidatedRequest>() is { } validated)
+            {
+                context.ProxyRequest.RequestUri = new Uri(context.DestinationPrefix.TrimEnd('/') + validated.PathAndQuery, UriKind.Absolute);
+            }
+
+            if (context.ProxyRequest.Headers.TryGetValues("tracestate", out var values)
+                && string.Join(',', values) is var state
+                && (state.Length > MaxTraceStateLength || state.Count(c => c == ',') >= MaxTraceStateMembers))
+            {
+                context.ProxyRequest.Headers.Remove("tracestate");
+            }
+
+            return ValueTask.CompletedTask;
+        }
     }
 }

@@ -14,8 +14,6 @@ namespace DataForgeGateway.Routing;
 /// </summary>
 internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOptions<RequestOptions> options)
 {
-    private const int MaxFilterLength = 100;
-
     public Task InvokeAsync(HttpContext context)
     {
         var operation = context.GetReverseProxyFeature().Route.Config.Metadata?.GetValueOrDefault(RouteMetadata.Operation);
@@ -45,19 +43,38 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
 
     private async Task CheckBodyAsync(HttpContext context, RequestOptions settings, Dictionary<string, string[]>? errors, RequestInput input)
     {
-        if (!IsJson(context.Request.ContentType))
+        // What is checked is what is sent: the body is parsed as UTF-8 JSON, so it must be that, uncompressed.
+        if (!IsUtf8Json(context.Request.ContentType) || context.Request.Headers.ContentEncoding is { Count: > 0 } encoding && encoding.ToString() is not "identity")
         {
-            await context.WriteProblemAsync(GatewayProblem.UnsupportedMediaType, "Send the body as application/json.");
+            await context.WriteProblemAsync(GatewayProblem.UnsupportedMediaType, "Send the body as application/json in UTF-8, uncompressed.");
             return;
         }
 
-        if (await ReadBodyAsync(context, settings.MaxBodyBytes) is not { } body)
+        var (body, failure) = await ReadBodyAsync(context, settings.MaxBodyBytes);
+        if (body is null)
         {
-            await context.WriteProblemAsync(GatewayProblem.BodyTooLarge, $"At most {settings.MaxBodyBytes} bytes.");
+            await context.WriteProblemAsync(failure == StatusCodes.Status413PayloadTooLarge ? GatewayProblem.BodyTooLarge : GatewayProblem.InvalidRequest,
+                failure switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => $"At most {settings.MaxBodyBytes} bytes.",
+                    StatusCodes.Status408RequestTimeout => "The body arrived too slowly.",
+                    _ => "The body could not be read (malformed framing, or the connection broke off).",
+                });
             return;
         }
 
         CheckInputsFilter(body, settings.MaxInputsLimit, ref errors, ref input);
+        if (errors is null)
+        {
+            // DataForge is sent a body made from the checked values, never the caller's bytes: a second reading of
+            // those (duplicate members, escapes) can find nothing that was not checked.
+            var canonical = System.Text.Encoding.UTF8.GetBytes(
+                $"{{\"source_id\":\"{input.SourceId}\",\"limit\":\"{input.Limit}\",\"effective_filter\":\"{input.EffectiveFilter}\"}}");
+            context.Request.Body = new MemoryStream(canonical, writable: false);
+            context.Request.ContentLength = canonical.Length;
+            context.Request.ContentType = "application/json";
+        }
+
         await Conclude(context, errors, input);
     }
 
@@ -80,6 +97,7 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
             return context.WriteProblemAsync(GatewayProblem.Forbidden, refusal);
         }
 
+        context.Features.Set(new ValidatedRequest(input.PathAndQuery(context.GetReverseProxyFeature().Route.Config.Metadata?.GetValueOrDefault(RouteMetadata.Operation)), input.NameFilter));
         return next(context);
     }
 
@@ -122,10 +140,17 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
         }
         else if (operation == DataForgeOperation.SourcesFilteredByName.Name)
         {
-            var filter = request.RouteValues["filter"] as string ?? "";
-            if (filter.Length is 0 or > MaxFilterLength || filter.Trim().Length == 0 || !filter.All(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_' or '~'))
+            // Decoded once from the raw target: the route value has been through Kestrel's decoding, which leaves
+            // %2F encoded and so cannot tell %2F from %252F.
+            var target = (request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "").AsSpan();
+            var query = target.IndexOf('?');
+            if (NameFilter.TrySplit(query < 0 ? target : target[..query], out _, out var raw) && NameFilter.Decode(raw, out var filter) is null)
             {
-                Fail(ref errors, "filter", $"filter must be 1 to {MaxFilterLength} letters, digits, spaces, '-', '_' or '~'.");
+                input.NameFilter = filter;
+            }
+            else
+            {
+                Fail(ref errors, "filter", $"filter must be 1 to {NameFilter.MaxLength} characters of a source name, without '/' or '\\' and not '.' or '..'.");
             }
         }
     }
@@ -141,6 +166,13 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
         catch (JsonException)
         {
             Fail(ref errors, "body", "The body must be a JSON object: {\"source_id\", \"limit\", \"effective_filter\"}.");
+            return;
+        }
+
+        if (json.RootElement.ValueKind == JsonValueKind.Object && WhyNotPlain(json.RootElement) is { } unreadable)
+        {
+            json.Dispose();
+            Fail(ref errors, unreadable.Field, unreadable.Message);
             return;
         }
 
@@ -172,10 +204,18 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
             {
                 Fail(ref errors, "limit", $"limit is required: a whole number from 1 to {maxLimit}, as a string or a number.");
             }
+            else
+            {
+                input.Limit = limit;
+            }
 
             if (Scalar(root, "effective_filter") is not ("true" or "false"))
             {
                 Fail(ref errors, "effective_filter", "effective_filter is required: \"true\" or \"false\", as a string or a boolean.");
+            }
+            else
+            {
+                input.EffectiveFilter = Scalar(root, "effective_filter");
             }
         }
     }
@@ -205,8 +245,40 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
         return null;
     }
 
-    /// <summary>Reads the whole body, at most <paramref name="maxBytes"/>, and rewinds it for forwarding. Null when it is larger.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpContext context, int maxBytes)
+    /// <summary>
+    /// A member name twice (after unescaping: the last would win in one parser, the first in another), or a name or
+    /// string that is not valid Unicode (a lone surrogate escape): refused before anything reads the values.
+    /// </summary>
+    private static (string Field, string Message)? WhyNotPlain(JsonElement root)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in root.EnumerateObject())
+        {
+            string name;
+            try
+            {
+                name = property.Name;
+                if (property.Value.ValueKind == JsonValueKind.String)
+                {
+                    _ = property.Value.GetString();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                return ("body", "The body holds a string that is not valid Unicode (a lone surrogate escape).");
+            }
+
+            if (!seen.Add(name))
+            {
+                return (name, $"{name} is given more than once.");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads the whole body, at most <paramref name="maxBytes"/>. Null, with the status it calls for, when it cannot be read.</summary>
+    private static async Task<(byte[]? Body, int Failure)> ReadBodyAsync(HttpContext context, int maxBytes)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -214,19 +286,22 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
             limit.MaxRequestBodySize = maxBytes;
         }
 
-        context.Request.EnableBuffering(maxBytes, maxBytes);
         using var copy = new MemoryStream();
         try
         {
             await context.Request.Body.CopyToAsync(copy, context.RequestAborted);
         }
-        catch (Exception e) when (e is BadHttpRequestException { StatusCode: 413 } or IOException)
+        catch (BadHttpRequestException e)
         {
-            return null;
+            // Kestrel's own verdict: 413 past the limit, 408 below the minimum data rate, 400 for broken framing.
+            return (null, e.StatusCode);
+        }
+        catch (IOException)
+        {
+            return (null, StatusCodes.Status400BadRequest);
         }
 
-        context.Request.Body.Position = 0;
-        return copy.ToArray();
+        return copy.Length > maxBytes ? (null, StatusCodes.Status413PayloadTooLarge) : (copy.ToArray(), 0);
     }
 
     private static string? Scalar(JsonElement root, string name) =>
@@ -237,19 +312,39 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
             _ => null,
         };
 
-    private static bool IsJson(string? contentType) =>
+    private static bool IsUtf8Json(string? contentType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
-        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
+        && (!media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || media.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
 
     private static bool HasBody(HttpRequest request) => request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
 
     private static bool IsNumericId(string? value) => value is { Length: > 0 and <= 18 } && !value.AsSpan().ContainsAnyExceptInRange('0', '9');
 
-    /// <summary>The ids a request names, for the permission check.</summary>
+    /// <summary>The values a request names, checked: for the permission check and for what DataForge is sent.</summary>
     private struct RequestInput
     {
         public string? ProjectId { get; set; }
 
         public string? SourceId { get; set; }
+
+        public int Limit { get; set; }
+
+        public string? EffectiveFilter { get; set; }
+
+        public string? NameFilter { get; set; }
+
+        /// <summary>The canonical path and query of the operation: what DataForge receives.</summary>
+        public readonly string PathAndQuery(string? operation)
+        {
+            var query = ProjectId is null ? "" : $"?projectId={ProjectId}";
+            return operation switch
+            {
+                "source-pull" => $"/external/source-pull/{SourceId}",
+                "inputs-filtered" => "/external/inputs-filtered",
+                "sources-filtered-by-name" => $"/external/sources-filtered-by-name/{Routing.NameFilter.Encode(NameFilter ?? "")}{query}",
+                _ => $"/external/sources{query}",
+            };
+        }
     }
 }

@@ -65,7 +65,7 @@ public static class TelemetryExtensions
                     // A path no route matched is the caller's text: the span keeps only the gateway's own words.
                     options.EnrichWithHttpResponse = (activity, response) =>
                     {
-                        if (response.HttpContext.GetEndpoint() is not RouteEndpoint)
+                        if (response.HttpContext.GetEndpoint() is not RouteEndpoint || response.HttpContext.Features.Get<Routing.SecretInPath>() is not null)
                         {
                             activity.SetTag("url.path", PathMask.Mask(response.HttpContext.Request.Path.Value));
                         }

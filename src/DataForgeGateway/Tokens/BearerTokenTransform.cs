@@ -72,8 +72,71 @@ internal sealed class RejectedTokenTransform : ResponseTransform
     }
 }
 
+/// <summary>
+/// The gateway's token never reaches a caller: DataForge's response headers and body are scrubbed of the token the
+/// request was sent with (masked, and counted so operators learn of such an upstream).
+/// </summary>
+internal sealed class TokenScrubTransform(string environment, TokenMetrics metrics) : ResponseTransform
+{
+    public override ValueTask ApplyAsync(ResponseTransformContext context)
+    {
+        if (context.ProxyResponse is not { } response || context.HttpContext.Features.Get<TokenAttempt>()?.Sent is not { } token)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        // Scrubbed at the source, before the allow-listed headers are copied; and, should a transform have copied
+        // them already, in the response too.
+        var echoed = Scrub(response.Headers, token.Value) | Scrub(response.Content.Headers, token.Value);
+        if (context.HeadersCopied)
+        {
+            foreach (var header in context.HttpContext.Response.Headers.Where(h => h.Value.ToString().Contains(token.Value, StringComparison.Ordinal)).ToList())
+            {
+                context.HttpContext.Response.Headers[header.Key] = header.Value.ToString().Replace(token.Value, "[redacted]", StringComparison.Ordinal);
+                echoed = true;
+            }
+        }
+
+        if (echoed)
+        {
+            metrics.Echoed(environment);
+        }
+
+        if (!context.SuppressResponseBody)
+        {
+            response.Content = new TokenScrubbingContent(response.Content, token.Value, () => metrics.Echoed(environment));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static bool Scrub(System.Net.Http.Headers.HttpHeaders headers, string token)
+    {
+        List<(string Name, string[] Values)>? echoed = null;
+        foreach (var header in headers.NonValidated)
+        {
+            foreach (var value in header.Value)
+            {
+                if (value.Contains(token, StringComparison.Ordinal))
+                {
+                    (echoed ??= []).Add((header.Key, [.. header.Value]));
+                    break;
+                }
+            }
+        }
+
+        foreach (var (name, values) in echoed ?? [])
+        {
+            headers.Remove(name);
+            headers.TryAddWithoutValidation(name, values.Select(v => v.Replace(token, "[redacted]", StringComparison.Ordinal)));
+        }
+
+        return echoed is not null;
+    }
+}
+
 /// <summary>Adds the token transforms to every route that belongs to a DataForge environment.</summary>
-internal sealed class BearerTokenTransformProvider(AccessTokenProvider tokens, LiveOptions<TokenOptions> options) : Yarp.ReverseProxy.Transforms.Builder.ITransformProvider
+internal sealed class BearerTokenTransformProvider(AccessTokenProvider tokens, LiveOptions<TokenOptions> options, TokenMetrics metrics) : Yarp.ReverseProxy.Transforms.Builder.ITransformProvider
 {
     private static readonly RejectedTokenTransform Rejected = new();
 
@@ -91,6 +154,7 @@ internal sealed class BearerTokenTransformProvider(AccessTokenProvider tokens, L
         {
             context.RequestTransforms.Add(new BearerTokenTransform(environment, tokens, options));
             context.ResponseTransforms.Add(Rejected);
+            context.ResponseTransforms.Add(new TokenScrubTransform(environment, metrics));
         }
     }
 }

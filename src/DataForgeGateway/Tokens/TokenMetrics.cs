@@ -30,6 +30,7 @@ public sealed class TokenMetrics : IDisposable
     private readonly Counter<long> _requests;
     private readonly Counter<long> _cacheHits;
     private readonly Counter<long> _refreshes;
+    private readonly Counter<long> _echoes;
     private readonly ConcurrentDictionary<string, Func<DateTimeOffset?>> _expiries = new(StringComparer.Ordinal);
 
     public TokenMetrics(IMeterFactory meters, TimeProvider clock)
@@ -38,6 +39,7 @@ public sealed class TokenMetrics : IDisposable
         _requests = _meter.CreateCounter<long>("dataforge_gateway.token.requests", "{request}", "Token requests sent to the token endpoint, by environment and outcome.");
         _cacheHits = _meter.CreateCounter<long>("dataforge_gateway.token.cache_hits", "{hit}", "Tokens served from a cache, by layer (memory, redis).");
         _refreshes = _meter.CreateCounter<long>("dataforge_gateway.token.refreshes", "{refresh}", "Token renewals, by trigger (background, expired, rejected).");
+        _echoes = _meter.CreateCounter<long>("dataforge_gateway.token.echoed", "{response}", "DataForge responses that echoed the gateway's token (masked before they reached the caller), by environment.");
         _meter.CreateObservableGauge(
             "dataforge_gateway.token.remaining_lifetime",
             () => _expiries.Select(e => (Environment: e.Key, ExpiresAt: e.Value()))
@@ -55,6 +57,8 @@ public sealed class TokenMetrics : IDisposable
 
     public void Refreshed(string environment, string trigger) =>
         _refreshes.Add(1, new KeyValuePair<string, object?>("environment", environment), new KeyValuePair<string, object?>("trigger", trigger));
+
+    public void Echoed(string environment) => _echoes.Add(1, new KeyValuePair<string, object?>("environment", environment));
 
     /// <summary>Reports the remaining lifetime of this environment's current token from now on.</summary>
     public void Track(string environment, Func<DateTimeOffset?> expiresAt) => _expiries[environment] = expiresAt;

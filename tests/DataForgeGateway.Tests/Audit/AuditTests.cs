@@ -134,7 +134,8 @@ public sealed class AuditTests : GatewayTest
             $"GET /external/{GatewayHost.CallerKey}/{Uri.EscapeDataString("dfgw_abcd1234efgh_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef123456")} HTTP/1.1",
             [$"Host: {Gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}"]);
 
-        Assert.Equal(404, response.Status);
+        Assert.Equal(401, response.Status);
+        Assert.Contains("api-key-in-path", response.Body);
         var record = Assert.Single(await RecordsAsync(1));
         Assert.DoesNotContain("ABCDEFGHIJ", record.GetRawText());
         Assert.Equal("/external/*/*", Text(record, "path"));

@@ -74,14 +74,25 @@ public sealed class BadInputTests : IAsyncLifetime
             { "encoded dot segments", "GET /external/%2e%2e/external/sources?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
             { "upper-case encoded dots", "GET /external/%2E%2E/external/sources?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
             { "encoded slash", "POST /external/source-pull/1%2F..%2F..%2Fadmin HTTP/1.1", ok, "", 400, "path-not-canonical" },
-            { "double-encoded slash", "GET /external/sources-filtered-by-name/a%252Fb?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
+            { "encoded slash in the name filter", "GET /external/sources-filtered-by-name/a%2Fb?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
+            { "name filter that is a dot segment", "GET /external/sources-filtered-by-name/%2E%2E?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
+            { "name filter with a control character", "GET /external/sources-filtered-by-name/a%0Ab?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
+            { "name filter over 100 characters", $"GET /external/sources-filtered-by-name/{new string('a', 101)}?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
+            { "key pasted into the name filter", $"GET /external/sources-filtered-by-name/{ok}?projectId=1 HTTP/1.1", ok, "", 401, "api-key-in-path" },
+            { "key pasted into the name filter, encoded", $"GET /external/sources-filtered-by-name/{Uri.EscapeDataString(ok).Replace("_", "%5F", StringComparison.Ordinal)}?projectId=1 HTTP/1.1", null, "", 401, "api-key-in-path" },
+            { "unknown environment without a key", "GET /qa/external/sources?projectId=1 HTTP/1.1", null, "", 401, "api-key-missing" },
+            { "known environment without a key", "GET /stage/external/sources?projectId=1 HTTP/1.1", null, "", 401, "api-key-missing" },
+            { "unknown environment with a key", "GET /qa/external/sources?projectId=1 HTTP/1.1", ok, "", 403, "forbidden" },
             { "encoded backslash", "GET /external/sources-filtered-by-name/a%5Cb?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
             { "doubled slash", "GET //external/sources?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
             { "backslash", "GET /external\\sources?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
             { "semicolon parameter", "GET /external/sources;jsessionid=1?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
             { "absolute-form target", "GET http://evil.example/external/sources?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
             { "non-numeric source id", "POST /external/source-pull/abc HTTP/1.1", ok, "", 400, "invalid-request" },
-            { "name filter with a quote", "GET /external/sources-filtered-by-name/a'b?projectId=1 HTTP/1.1", ok, "", 400, "invalid-request" },
+            { "duplicate member", "POST /external/inputs-filtered HTTP/1.1", ok, valid.Replace("{", "{\"source_id\": \"999\", ", StringComparison.Ordinal), 400, "invalid-request" },
+            { "duplicate member through an escape", "POST /external/inputs-filtered HTTP/1.1", ok, valid.Replace("}", ", \"\\u006cimit\": \"499\"}", StringComparison.Ordinal), 400, "invalid-request" },
+            { "lone surrogate in a value", "POST /external/inputs-filtered HTTP/1.1", ok, valid.Replace("\"false\"", "\"\\ud800\"", StringComparison.Ordinal), 400, "invalid-request" },
+            { "lone surrogate in a member name", "POST /external/inputs-filtered HTTP/1.1", ok, valid.Replace("}", ", \"\\udc00\": \"x\"}", StringComparison.Ordinal), 400, "invalid-request" },
             { "unknown query parameter", "GET /external/sources?projectId=1&debug=true HTTP/1.1", ok, "", 400, "invalid-request" },
             { "projectId twice", "GET /external/sources?projectId=1&projectId=2 HTTP/1.1", ok, "", 400, "invalid-request" },
             { "non-numeric projectId", "GET /external/sources?projectId=1%20OR%201 HTTP/1.1", ok, "", 400, "invalid-request" },
@@ -195,7 +206,8 @@ public sealed class BadInputTests : IAsyncLifetime
             "POST /external/inputs-filtered HTTP/1.1", Scoped.Key, ["Content-Type: application/json"], """{"source_id": 19643, "limit": 10, "effective_filter": false}""");
 
         Assert.Equal(200, response.Status);
-        Assert.Equal("""{"source_id": 19643, "limit": 10, "effective_filter": false}""", Assert.Single(_sandbox.Recorder.Requests).Body);
+        // DataForge gets a body made from the checked values, in the vendor's form, not the caller's bytes.
+        Assert.Equal("""{"source_id":"19643","limit":"10","effective_filter":"false"}""", Assert.Single(_sandbox.Recorder.Requests).Body);
     }
 
     /// <summary>A request to this gateway, written by hand, with its Host and the given key.</summary>

@@ -22,6 +22,9 @@ public sealed class ConfigurationTests
         { "Gateway:Management:Url", "http://127.0.0.1:0", "Gateway:Management:Url must be an http URL with a fixed, non-zero port" },
         { "Gateway:Redis:ConnectionString", ",,,", "Gateway:Redis:ConnectionString is not a valid StackExchange.Redis connection string." },
         { "Gateway:SecretsDirectory", "/no/such/folder", "Gateway:SecretsDirectory names a folder that does not exist." },
+        { "Gateway:Callers:billing-svc:ProjectIds:0", "1", "Gateway:Callers:billing-svc:SourceIds is required with ProjectIds" },
+        { "Gateway:Environments:stage:OperationTimeouts:sourcepull", "00:00:10", "Gateway:Environments:stage:OperationTimeouts:sourcepull names no DataForge operation" },
+        { "Gateway:RateLimits:FailedAuthentication:Burst", "0", "Gateway:RateLimits:FailedAuthentication:Burst must be from 1 to 1000000." },
     };
 
     [Theory]

@@ -12,7 +12,8 @@ public static class RawHttp
     public sealed record Response(int Status, string Head, string Body);
 
     /// <summary>Sends the request; <paramref name="chunked"/> sends the body in chunks of 900 bytes, with no length up front.</summary>
-    public static async Task<Response> SendAsync(Uri server, string requestLine, IEnumerable<string> headers, string body = "", bool chunked = false)
+    // framed: sent after the headers exactly as given, a body with framing of the test's own making.
+    public static async Task<Response> SendAsync(Uri server, string requestLine, IEnumerable<string> headers, string body = "", bool chunked = false, string? framed = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(server.Host, server.Port);
@@ -21,7 +22,11 @@ public static class RawHttp
             .Append(requestLine).Append("\r\n")
             .Append(string.Concat(headers.Select(h => h + "\r\n")))
             .Append("Connection: close\r\n");
-        if (chunked)
+        if (framed is not null)
+        {
+            request.Append("\r\n").Append(framed);
+        }
+        else if (chunked)
         {
             request.Append("Transfer-Encoding: chunked\r\n\r\n");
             foreach (var chunk in body.Chunk(900))

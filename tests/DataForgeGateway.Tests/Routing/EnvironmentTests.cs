@@ -65,12 +65,13 @@ public sealed class EnvironmentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unknown_environment_is_404()
+    public async Task An_unknown_environment_is_403_like_one_the_caller_may_not_use()
     {
         using var caller = _gateway.CreateCaller();
 
         using var response = await caller.GetAsync("/qa/external/sources?projectId=1");
 
-        await Problem.AssertAsync(response, HttpStatusCode.NotFound, "route-not-found");
+        var problem = await Problem.AssertAsync(response, HttpStatusCode.Forbidden, "forbidden");
+        Assert.Contains("'qa'", problem.GetProperty("detail").GetString());
     }
 }

@@ -7,7 +7,7 @@ namespace DataForgeGateway.Tests.Tokens;
 /// <summary>DataForge refusing the gateway's token: renew once, replay once, and never blame the caller's key.</summary>
 public sealed class TokenReplayTests : GatewayTest
 {
-    private const string Body = """{"source_id": "19709", "limit":"3","effective_filter":"false"}""";
+    private const string Body = """{"source_id":"19709","limit":"3","effective_filter":"false"}""";
 
     [Fact]
     public async Task A_revoked_token_is_renewed_and_the_request_replayed_with_its_body_intact()

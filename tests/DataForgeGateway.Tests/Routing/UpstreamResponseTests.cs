@@ -1,0 +1,82 @@
+using System.Net;
+using DataForgeGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+
+namespace DataForgeGateway.Tests.Routing;
+
+/// <summary>What DataForge answers reaches the caller through an allow-list, and never with the gateway's token in it.</summary>
+public sealed class UpstreamResponseTests : GatewayTest
+{
+    [Fact]
+    public async Task A_careless_upstream_error_page_reaches_the_caller_without_its_cookies_internal_headers_or_the_token()
+    {
+        using var caller = Gateway.CreateCaller();
+        using (await caller.GetAsync("/external/sources?projectId=1"))
+        {
+        }
+
+        var token = Sandbox.Recorder.Requests[0].Authorization!["Bearer ".Length..];
+        using var echoes = new MetricCollector<long>(
+            Gateway.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), DataForgeGateway.Tokens.TokenMetrics.MeterName, "dataforge_gateway.token.echoed");
+        Sandbox.Switches.ApiLeaks = true;
+
+        using var response = await caller.GetAsync("/external/sources?projectId=1");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains("Authorization: Bearer ****", body);
+        Assert.DoesNotContain(token, body);
+        Assert.DoesNotContain(token[..20], response.Headers.ToString() + response.Content.Headers);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+        Assert.False(response.Headers.Contains("X-Internal-Trace"));
+        Assert.Empty(response.Headers.WwwAuthenticate);
+        Assert.DoesNotContain("dataforge-internal", response.Headers.Server.ToString());
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        Assert.NotEmpty(echoes.GetMeasurementSnapshot());
+    }
+
+    [Fact]
+    public async Task The_path_and_query_DataForge_receives_are_canonical_whatever_case_and_slash_the_caller_used()
+    {
+        var response = await RawHttp.SendAsync(
+            Gateway.ProxyAddress,
+            "GET /EXTERNAL/Sources/?projectId=1 HTTP/1.1",
+            [$"Host: {Gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}"]);
+
+        Assert.Equal(200, response.Status);
+        var arrived = Assert.Single(Sandbox.Recorder.Requests);
+        Assert.Equal(("/external/sources", "?projectId=1"), (arrived.Path, arrived.QueryString));
+    }
+
+    [Theory]
+    [InlineData(600, 1)]
+    [InlineData(40, 33)]
+    public async Task A_tracestate_beyond_the_W3C_bounds_is_not_forwarded(int length, int members)
+    {
+        using var caller = Gateway.CreateCaller();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/external/sources?projectId=1");
+        var member = $"v=" + new string('x', Math.Max(1, (length / members) - 2));
+        request.Headers.TryAddWithoutValidation("tracestate", string.Join(',', Enumerable.Range(0, members).Select(i => $"k{i}{member}")));
+
+        using var response = await caller.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(Assert.Single(Sandbox.Recorder.Requests).Headers.ContainsKey("tracestate"));
+    }
+
+    [Fact]
+    public async Task A_body_with_broken_chunk_framing_is_400_not_413()
+    {
+        var response = await RawHttp.SendAsync(
+            Gateway.ProxyAddress,
+            "POST /external/inputs-filtered HTTP/1.1",
+            [$"Host: {Gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "Content-Type: application/json", "Transfer-Encoding: chunked"],
+            framed: "2\r\n{}\r\nzz\r\n");
+
+        Assert.Equal(400, response.Status);
+        Assert.Contains("invalid-request", response.Body);
+        Assert.Empty(Sandbox.Recorder.Requests);
+    }
+}
