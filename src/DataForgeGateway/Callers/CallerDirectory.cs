@@ -87,7 +87,7 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
                 }
 
                 var keyId = key.Id is { Length: > 0 } id ? id : null;
-                var entry = new Entry(digest, key.NotBefore, key.Expires, new CallerPrincipal(new CallerIdentity(caller, keyId, settings)));
+                var entry = new Entry(digest, key.NotBefore, key.Expires, new CallerPrincipal(new CallerIdentity(settings.Name ?? caller, keyId, settings)));
                 byDigest.TryAdd(digest, entry);
                 if (keyId is not null)
                 {

@@ -9,8 +9,16 @@ public sealed partial class CallersOptions
 {
     public const string SectionName = "Gateway";
 
-    /// <summary>Callers by name (for example <c>billing-svc</c>); the name is what audit and metrics show.</summary>
+    /// <summary>
+    /// Callers by name (for example <c>billing-svc</c>); the name is what audit and metrics show, unless the caller's
+    /// <see cref="CallerOptions.Name"/> gives another (so that <c>billing_svc</c> can stand for <c>billing-svc</c> in
+    /// an environment variable name).
+    /// </summary>
     public Dictionary<string, CallerOptions> Callers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The settings of the caller audit and metrics call <paramref name="name"/>.</summary>
+    public CallerOptions? Find(string name) =>
+        Callers.TryGetValue(name, out var byKey) && byKey.Name is null ? byKey : Callers.Values.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Every key must be a well-formed hash with a well-formed id, and no hash or id may be used twice.</summary>
     internal sealed partial class Validator(IConfiguration configuration) : IValidateOptions<CallersOptions>
@@ -33,6 +41,11 @@ public sealed partial class CallersOptions
                 if (!CallerName().IsMatch(caller))
                 {
                     failures.Add($"{key} is not a valid caller name: use letters, digits, '.', '_' and '-'.");
+                }
+
+                if (settings.Name is { } display && (!CallerName().IsMatch(display) || options.Callers.Any(other => other.Key != caller && string.Equals(other.Value.Name ?? other.Key, display, StringComparison.OrdinalIgnoreCase))))
+                {
+                    failures.Add($"{key}:Name must be a caller name (letters, digits, '.', '_', '-') that no other caller has.");
                 }
 
                 if (settings.Keys.Count == 0)
@@ -130,6 +143,12 @@ public sealed class CallerOptions
 
     /// <summary>The projects the caller may list sources of (<c>projectId</c>). Empty: any.</summary>
     public List<string> ProjectIds { get; set; } = [];
+
+    /// <summary>
+    /// The caller's name in audit records and metrics, when it is not the key it is configured under: lets a name
+    /// with a dash be configured from environment variables (<c>Gateway__Callers__billing_svc__Name=billing-svc</c>).
+    /// </summary>
+    public string? Name { get; set; }
 
     /// <summary>The sources the caller may pull or read inputs of (<c>sourceId</c>, <c>source_id</c>). Empty: any.</summary>
     public List<string> SourceIds { get; set; } = [];

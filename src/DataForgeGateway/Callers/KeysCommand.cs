@@ -17,8 +17,9 @@ public static partial class KeysCommand
             return false;
         }
 
-        if (args is not ["keys", "new", "--caller", var caller, .. var rest] || !CallerName().IsMatch(caller) || !TryParseExpiry(rest, out var expires))
+        if (WhatIsWrong(args, DateTimeOffset.UtcNow, out var caller, out var expires) is { } wrong)
         {
+            error.WriteLine($"keys: {wrong}");
             error.WriteLine("usage: keys new --caller <caller name> [--expires <date, e.g. 2027-06-30>]");
             exitCode = 2;
             return true;
@@ -41,28 +42,60 @@ public static partial class KeysCommand
         output.WriteLine();
         output.WriteLine($"  {json}");
         output.WriteLine();
-        output.WriteLine("or as environment variables, with N the next free index of the caller's keys:");
+        output.WriteLine("or as environment variables (bash, env files, Kubernetes), with N the next free index of the caller's keys:");
         output.WriteLine();
+        var section = EnvironmentSafe(caller);
+        if (section != caller)
+        {
+            // A dash or a dot is not allowed in a shell variable's name: the caller is configured under another key
+            // and keeps its name through Name.
+            output.WriteLine($"  export Gateway__Callers__{section}__Name={caller}");
+        }
+
         foreach (var (name, value) in entry)
         {
-            output.WriteLine($"  Gateway__Callers__{caller}__Keys__N__{name}={value}");
+            output.WriteLine($"  export Gateway__Callers__{section}__Keys__N__{name}={value}");
         }
 
         return true;
     }
 
-    private static bool TryParseExpiry(string[] rest, out DateTimeOffset? expires)
+    /// <summary>A configuration key for the caller that is also a valid shell variable name segment.</summary>
+    internal static string EnvironmentSafe(string caller) => caller.Replace('-', '_').Replace('.', '_');
+
+    private static string? WhatIsWrong(string[] args, DateTimeOffset now, out string caller, out DateTimeOffset? expires)
     {
+        caller = "";
         expires = null;
+        if (args is not ["keys", "new", ..])
+        {
+            return args.Length < 2 ? "say what to do: keys new." : $"'{args[1]}' is not a keys command; the one there is: keys new.";
+        }
+
+        if (args is not ["keys", "new", "--caller", var name, .. var rest])
+        {
+            return "--caller <name> is required, right after 'keys new'.";
+        }
+
+        if (!CallerName().IsMatch(name))
+        {
+            return $"'{name}' is not a caller name: 1 to 64 letters, digits, '.', '_' or '-'.";
+        }
+
+        caller = name;
         switch (rest)
         {
             case []:
-                return true;
+                return null;
             case ["--expires", var text] when DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed):
                 expires = parsed.ToUniversalTime();
-                return true;
+                return expires <= now ? $"--expires {text} is in the past: the key would never work." : null;
+            case ["--expires", var text]:
+                return $"--expires '{text}' is not a date (2027-06-30, or 2027-06-30T12:00:00Z).";
+            case ["--expires"]:
+                return "--expires needs a date.";
             default:
-                return false;
+                return $"'{rest[0]}' is not an option of keys new.";
         }
     }
 

@@ -19,7 +19,17 @@ public sealed class ManagementOptions
 
     internal sealed class Validator(IReadOnlyList<string> proxyUrls) : IValidateOptions<ManagementOptions>
     {
-        public ValidateOptionsResult Validate(string? name, ManagementOptions options) => options.Port switch
+        public ValidateOptionsResult Validate(string? name, ManagementOptions options) =>
+            proxyUrls.FirstOrDefault(url => !IsListenUrl(url)) is { } wrong
+                ? ValidateOptionsResult.Fail($"Urls (--urls, ASPNETCORE_URLS) holds '{wrong}', which is not a URL to listen on: give the scheme, host and port, such as http://127.0.0.1:8080.")
+                : ValidatePort(options);
+
+        /// <summary>An absolute http or https URL, its host possibly a wildcard (<c>*</c>, <c>+</c>).</summary>
+        internal static bool IsListenUrl(string url) =>
+            Uri.TryCreate(url.Replace("://*", "://x", StringComparison.Ordinal).Replace("://+", "://x", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+            && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0 && url.Contains("://", StringComparison.Ordinal);
+
+        private ValidateOptionsResult ValidatePort(ManagementOptions options) => options.Port switch
         {
             null => ValidateOptionsResult.Fail($"{SectionName}:Url must be an http URL with a fixed, non-zero port and no path, such as http://*:8081."),
             { } port when proxyUrls.Any(url => url.TrimEnd('/').EndsWith($":{port}", StringComparison.Ordinal)) =>

@@ -25,7 +25,9 @@ public static class ManagementPortExtensions
         builder.Services.AddSingleton<IValidateOptions<ManagementOptions>>(validator);
 
         // A wrong management URL is left out here and reported by the validator at start-up, in one line.
-        builder.WebHost.UseUrls(validator.Validate(null, management).Succeeded ? [.. proxyUrls, management.Url] : proxyUrls);
+        // A wrong proxy URL is not handed to Kestrel either (it would fail with a stack trace); the same line reports it.
+        var valid = validator.Validate(null, management).Succeeded;
+        builder.WebHost.UseUrls(valid ? [.. proxyUrls, management.Url] : [.. proxyUrls.Where(ManagementOptions.Validator.IsListenUrl)]);
         return builder;
     }
 

@@ -16,7 +16,7 @@ internal sealed class RedisHealthCheck(RedisConnection connection) : IHealthChec
             var redis = await connection.GetAsync().WaitAsync(cancellationToken);
             if (!redis.IsConnected)
             {
-                return new HealthCheckResult(context.Registration.FailureStatus, "Redis is not connected; tokens are cached per replica.");
+                return new HealthCheckResult(context.Registration.FailureStatus, $"Redis at {connection.Endpoints} is not connected; tokens are cached per replica.");
             }
 
             var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
@@ -24,7 +24,7 @@ internal sealed class RedisHealthCheck(RedisConnection connection) : IHealthChec
         }
         catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, $"Redis did not answer ({e.GetType().Name}); tokens are cached per replica.");
+            return new HealthCheckResult(context.Registration.FailureStatus, $"Redis did not answer ({connection.Describe(e)}); tokens are cached per replica.");
         }
     }
 }

@@ -19,6 +19,10 @@ public static class ConfigurationExtensions
             builder.Configuration.AddKeyPerFile(directory, optional: true, reloadOnChange: true);
         }
 
+        // The host reads only shutdownTimeoutSeconds by itself; HostOptions:ShutdownTimeout (which the chart sets)
+        // bounds how long requests in flight are drained after SIGTERM.
+        builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
+
         builder.Services.AddOptions<SecretsDirectoryOptions>()
             .Configure(options => options.Path = builder.Configuration[SecretsDirectoryKey])
             .Validate(options => options.Path is not { Length: > 0 } path || Directory.Exists(path), $"{SecretsDirectoryKey} names a folder that does not exist.")

@@ -10,6 +10,12 @@ public static class StartupExtensions
 
     public static async Task<int> RunGatewayAsync(this WebApplication app)
     {
+        if (ConfigurationSurface.UnknownKeys(app.Configuration).ToList() is { Count: > 0 } unknown)
+        {
+            await ReportAsync(unknown);
+            return ConfigurationErrorExitCode;
+        }
+
         try
         {
             // The host would run the same checks in StartAsync, but log them with a stack trace first.

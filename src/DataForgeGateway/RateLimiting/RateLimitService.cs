@@ -79,7 +79,7 @@ internal sealed partial class RateLimitService
                 // on a command (a connection that stalled or dropped), a Redis failure like the others.
                 _metrics.RedisFailed();
                 Interlocked.Exchange(ref _fallbackUntilTicks, (_clock.GetUtcNow() + _options.Current.RedisRetryInterval).UtcTicks);
-                Log.RedisUnavailable(_logger, e.GetType().Name);
+                Log.RedisUnavailable(_logger, _shared.Describe(e));
             }
             finally
             {
@@ -145,7 +145,7 @@ internal sealed partial class RateLimitService
     private static BucketSet Resolve((string Caller, string Operation) key, Policies source)
     {
         var defaults = source.Limits;
-        var caller = source.Callers.Callers.GetValueOrDefault(key.Caller);
+        var caller = source.Callers.Find(key.Caller);
         var policies = new List<(string Name, RateLimitPolicyOptions Policy)> { ("caller", caller?.RateLimit ?? defaults.Default) };
         if ((caller?.OperationRateLimits.GetValueOrDefault(key.Operation) ?? defaults.Operations.GetValueOrDefault(key.Operation)) is { } operationPolicy)
         {

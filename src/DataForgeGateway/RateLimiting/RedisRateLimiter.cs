@@ -49,6 +49,9 @@ internal sealed class RedisRateLimiter(RedisConnection redis, IOptions<RedisOpti
         return out
         """;
 
+    /// <summary>A failure as the logs give it: endpoint and cause, no password.</summary>
+    public string Describe(Exception e) => redis.Describe(e);
+
     public async Task<BucketState[]> DecideAsync(string caller, BucketLimit[] limits)
     {
         var prefix = options.Value.InstanceName;

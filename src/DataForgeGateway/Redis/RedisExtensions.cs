@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace DataForgeGateway.Redis;
 
@@ -19,8 +18,8 @@ public static class RedisExtensions
 
         builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName)
             .Validate(
-                options => !options.Enabled || TryParse(options.ConnectionString),
-                $"{RedisOptions.SectionName}:ConnectionString is not a valid StackExchange.Redis connection string.")
+                options => !options.Enabled || TryParse(options),
+                $"{RedisOptions.SectionName}:ConnectionString is not a valid StackExchange.Redis connection string (host:port,password=...) nor a redis:// URI.")
             .Validate(
                 options => options.OperationTimeout > TimeSpan.Zero && options.OperationTimeout <= TimeSpan.FromSeconds(30),
                 $"{RedisOptions.SectionName}:OperationTimeout must be more than zero and at most 00:00:30.")
@@ -31,11 +30,11 @@ public static class RedisExtensions
         return builder;
     }
 
-    private static bool TryParse(string connectionString)
+    private static bool TryParse(RedisOptions options)
     {
         try
         {
-            return ConfigurationOptions.Parse(connectionString).EndPoints.Count > 0;
+            return options.Parse().EndPoints.Count > 0;
         }
         catch (ArgumentException)
         {

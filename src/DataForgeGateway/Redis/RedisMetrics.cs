@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 
 namespace DataForgeGateway.Redis;
 
-/// <summary>Redis commands that failed or timed out, by the component that sent them (tokens, rate limits).</summary>
+/// <summary>Redis commands that failed or timed out, by the component that sent them (tokens, rate limits), and whether Redis is connected.</summary>
 public sealed class RedisMetrics : IDisposable
 {
     public const string MeterName = "DataForgeGateway.Redis";
@@ -14,7 +14,11 @@ public sealed class RedisMetrics : IDisposable
     {
         _meter = meters.Create(MeterName);
         _failures = _meter.CreateCounter<long>("dataforge_gateway.redis.failures", "{failure}", "Redis commands that failed or timed out, by component.");
+        _meter.CreateObservableGauge("dataforge_gateway.redis.connected", () => Connected() ? 1 : 0, "{state}", "1 while the replica's connection to Redis is up (only where Redis is configured).");
     }
+
+    /// <summary>Set by the connection: whether it is up now.</summary>
+    public Func<bool> Connected { get; set; } = () => false;
 
     public void Failed(string component) => _failures.Add(1, new KeyValuePair<string, object?>("component", component));
 

@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace DataForgeGateway.Redis;
 
 /// <summary>The Redis every replica shares. Empty connection string: one replica, in-process caches only.</summary>
@@ -19,4 +21,38 @@ public sealed class RedisOptions
 
     /// <summary>Whether a shared Redis is configured.</summary>
     public bool Enabled => !string.IsNullOrWhiteSpace(ConnectionString);
+
+    /// <summary>
+    /// The connection string as StackExchange.Redis reads it; a <c>redis://[user:password@]host[:port][/db]</c> or
+    /// <c>rediss://</c> URI (the form many managed offerings print) is read as the same settings.
+    /// </summary>
+    public ConfigurationOptions Parse()
+    {
+        if (!ConnectionString.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) && !ConnectionString.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
+        {
+            return ConfigurationOptions.Parse(ConnectionString);
+        }
+
+        if (!Uri.TryCreate(ConnectionString, UriKind.Absolute, out var uri) || uri.Host.Length == 0 || (uri.AbsolutePath.Length > 1 && !int.TryParse(uri.AbsolutePath[1..], out _)))
+        {
+            throw new ArgumentException("Not a redis:// URI: redis://[user:password@]host[:port][/database].");
+        }
+
+        var options = new ConfigurationOptions { Ssl = uri.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase) };
+        options.EndPoints.Add(uri.Host, uri.IsDefaultPort || uri.Port < 0 ? 6379 : uri.Port);
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            (options.User, options.Password) = parts.Length == 2
+                ? (Uri.UnescapeDataString(parts[0]) is { Length: > 0 } user ? user : null, Uri.UnescapeDataString(parts[1]))
+                : (null, Uri.UnescapeDataString(parts[0]));
+        }
+
+        if (uri.AbsolutePath.Length > 1)
+        {
+            options.DefaultDatabase = int.Parse(uri.AbsolutePath[1..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return options;
+    }
 }

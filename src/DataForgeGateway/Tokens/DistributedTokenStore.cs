@@ -37,7 +37,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
-            Unavailable("read", e.GetType().Name);
+            Unavailable("read", redis.Describe(e));
             return null;
         }
 
@@ -62,7 +62,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
-            Unavailable("write", e.GetType().Name);
+            Unavailable("write", redis.Describe(e));
         }
     }
 
@@ -78,7 +78,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
-            Unavailable("lock", e.GetType().Name);
+            Unavailable("lock", redis.Describe(e));
             return null;
         }
     }
@@ -122,7 +122,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
-            Unavailable("wait", e.GetType().Name);
+            Unavailable("wait", redis.Describe(e));
             return SharedWait.TimedOut;
         }
         finally
@@ -143,7 +143,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e, CancellationToken.None))
         {
-            Unavailable("unsubscribe", e.GetType().Name);
+            Unavailable("unsubscribe", redis.Describe(e));
         }
     }
 
@@ -165,7 +165,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e, CancellationToken.None))
         {
-            Unavailable("publish", e.GetType().Name);
+            Unavailable("publish", redis.Describe(e));
         }
     }
 
@@ -178,7 +178,7 @@ internal sealed partial class DistributedTokenStore(
         }
         catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
-            Unavailable("read", e.GetType().Name);
+            Unavailable("read", redis.Describe(e));
             return null;
         }
     }
@@ -249,7 +249,7 @@ internal sealed partial class DistributedTokenStore(
         catch (Exception e) when (IsRedisFailure(e, CancellationToken.None))
         {
             // The lock expires by itself.
-            Unavailable("unlock", e.GetType().Name);
+            Unavailable("unlock", redis.Describe(e));
         }
     }
 

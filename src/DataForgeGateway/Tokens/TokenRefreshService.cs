@@ -12,6 +12,7 @@ internal sealed partial class TokenRefreshService(
     AccessTokenProvider tokens,
     LiveOptions<GatewayOptions> gateway,
     TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILogger<TokenRefreshService> logger) : BackgroundService
 {
     /// <summary>Shortest sleep between two looks, so a clock that does not move cannot spin the loop.</summary>
@@ -24,8 +25,25 @@ internal sealed partial class TokenRefreshService(
     /// </summary>
     private static readonly TimeSpan MaximumSleep = TimeSpan.FromMinutes(1);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(gateway.Current.Environments.Keys.Select(environment => KeepFreshAsync(environment, stoppingToken)));
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Not before the ports are bound: a start that fails (a port in use, say) must not have spent an Auth0 token.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        await Task.WhenAll(gateway.Current.Environments.Keys.Select(environment => KeepFreshAsync(environment, stoppingToken)));
+    }
 
     private async Task KeepFreshAsync(string environment, CancellationToken stoppingToken)
     {

@@ -61,9 +61,42 @@ public sealed class KeyRotationTests : IAsyncLifetime
         var text = output.ToString();
         var key = text.Split(['\n', ' '], StringSplitOptions.RemoveEmptyEntries).Single(word => word.StartsWith(ApiKeyFormat.Prefix, StringComparison.Ordinal));
         Assert.Equal(KeyShape.Valid, ApiKeyFormat.Inspect(key, out var keyId));
-        Assert.Contains($"Gateway__Callers__billing-svc__Keys__N__Id={keyId.ToString()}", text);
-        Assert.Contains($"Gateway__Callers__billing-svc__Keys__N__Sha256={GatewayHost.Sha256(key)}", text);
+        Assert.Contains("export Gateway__Callers__billing_svc__Name=billing-svc", text);
+        Assert.Contains($"export Gateway__Callers__billing_svc__Keys__N__Id={keyId.ToString()}", text);
+        Assert.Contains($"export Gateway__Callers__billing_svc__Keys__N__Sha256={GatewayHost.Sha256(key)}", text);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, System.Text.RegularExpressions.Regex.Escape(key)));
+    }
+
+    [Fact]
+    public async Task The_printed_exports_run_in_bash_and_configure_the_caller_under_its_own_name()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        KeysCommand.TryRun(["keys", "new", "--caller", "orders-svc"], output, error, out _);
+        var text = output.ToString();
+        var key = text.Split(['\n', ' '], StringSplitOptions.RemoveEmptyEntries).Single(word => word.StartsWith(ApiKeyFormat.Prefix, StringComparison.Ordinal));
+        var exports = text.Split('\n').Select(line => line.Trim()).Where(line => line.StartsWith("export ", StringComparison.Ordinal)).Select(line => line.Replace("__N__", "__0__", StringComparison.Ordinal)).ToList();
+
+        // As the README and the output say: pasted into bash, then read by the gateway from its environment.
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(string.Join('\n', exports.Append("env | grep '^Gateway__Callers__'")));
+        using var bash = Process.Start(start)!;
+        var environment = await bash.StandardOutput.ReadToEndAsync();
+        var complaints = await bash.StandardError.ReadToEndAsync();
+        await bash.WaitForExitAsync();
+        Assert.True(bash.ExitCode == 0 && complaints.Length == 0, complaints);
+
+        var settings = environment.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('=', 2))
+            .ToDictionary(pair => pair[0].Replace("__", ":", StringComparison.Ordinal), pair => (string?)pair[1]);
+        await using var gateway = new GatewayHost(_sandbox, settings);
+        using var caller = gateway.CreateCaller(key);
+
+        using var response = await caller.GetAsync("/external/sources?projectId=1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Eventually.HoldsAsync(() => gateway.Logs.StandardOutput.Lines.Any(line => line.Contains("\"caller\":\"orders-svc\"", StringComparison.Ordinal)), "an audit record names the caller orders-svc");
     }
 
     [Theory]
@@ -72,7 +105,10 @@ public sealed class KeyRotationTests : IAsyncLifetime
     [InlineData("keys new --caller")]
     [InlineData("keys new --caller bad/name")]
     [InlineData("keys new --caller a --expires someday")]
-    public void Keys_with_wrong_arguments_prints_usage_and_fails(string arguments)
+    [InlineData("keys new --caller a --expires 2020-01-01")]
+    [InlineData("keys new --caller a --expiry 2030-01-01")]
+    [InlineData("keys list")]
+    public void Keys_with_wrong_arguments_says_what_is_wrong_prints_usage_and_fails(string arguments)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -80,8 +116,21 @@ public sealed class KeyRotationTests : IAsyncLifetime
         Assert.True(KeysCommand.TryRun(arguments.Split(' '), output, error, out var exitCode));
 
         Assert.Equal(2, exitCode);
-        Assert.StartsWith("usage: keys new --caller", error.ToString());
+        var lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("keys: ", lines[0]);
+        Assert.StartsWith("usage: keys new --caller", lines[1]);
         Assert.Empty(output.ToString());
+    }
+
+    [Fact]
+    public void An_expiry_in_the_past_is_refused_saying_so()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        KeysCommand.TryRun(["keys", "new", "--caller", "a", "--expires", "2020-01-01"], output, error, out _);
+
+        Assert.Contains("is in the past", error.ToString());
     }
 
     [Fact]
@@ -100,7 +149,7 @@ public sealed class KeyRotationTests : IAsyncLifetime
 
         Assert.Equal(0, process.ExitCode);
         Assert.Contains(ApiKeyFormat.Prefix, output);
-        Assert.Contains("Gateway__Callers__billing-svc__Keys__N__Expires=2027-06-30T00:00:00.0000000+00:00", output);
+        Assert.Contains("Gateway__Callers__billing_svc__Keys__N__Expires=2027-06-30T00:00:00.0000000+00:00", output);
     }
 
     private async Task WriteKeyAsync(int index, string id, string key)

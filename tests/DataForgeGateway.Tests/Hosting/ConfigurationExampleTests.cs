@@ -1,3 +1,4 @@
+using DataForgeGateway.Hosting;
 using DataForgeGateway.Callers;
 using DataForgeGateway.Routing;
 using DataForgeGateway.Tests.Infrastructure;

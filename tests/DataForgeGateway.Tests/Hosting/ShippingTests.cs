@@ -1,3 +1,4 @@
+using DataForgeGateway.Hosting;
 using System.Text.RegularExpressions;
 using DataForgeGateway.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;

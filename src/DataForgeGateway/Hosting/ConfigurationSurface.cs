@@ -1,0 +1,174 @@
+using System.Collections;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using DataForgeGateway.Callers;
+using DataForgeGateway.Health;
+using DataForgeGateway.Redis;
+using DataForgeGateway.Routing;
+using DataForgeGateway.Tokens;
+
+namespace DataForgeGateway.Hosting;
+
+/// <summary>
+/// Every configuration key the gateway reads, derived from its options types: a key under <c>Gateway</c> that is
+/// not one of them (a typo such as <c>ProjectId</c> for <c>ProjectIds</c>, which would silently leave a caller
+/// unrestricted) stops start-up, naming the key and the closest one the gateway knows. The tests check the example
+/// configuration and the chart's values against the same list.
+/// </summary>
+public static class ConfigurationSurface
+{
+    private static readonly (string Section, Type Options)[] Bound =
+    [
+        (GatewayOptions.SectionName, typeof(GatewayOptions)),
+        (CallersOptions.SectionName, typeof(CallersOptions)),
+        (TokenOptions.SectionName, typeof(TokenOptions)),
+        (RedisOptions.SectionName, typeof(RedisOptions)),
+        (ManagementOptions.SectionName, typeof(ManagementOptions)),
+        (RequestOptions.SectionName, typeof(RequestOptions)),
+        (IngressOptions.SectionName, typeof(IngressOptions)),
+        (DataForgeGateway.RateLimiting.RateLimitOptions.SectionName, typeof(DataForgeGateway.RateLimiting.RateLimitOptions)),
+        (DataForgeGateway.Audit.AuditOptions.SectionName, typeof(DataForgeGateway.Audit.AuditOptions)),
+    ];
+
+    /// <summary>Keys ASP.NET Core itself reads, and the gateway's own keys read outside an options type.</summary>
+    private static readonly string[] HostKeys =
+    [
+        "Urls", "AllowedHosts", "Logging:**", "Kestrel:**", "HostOptions:**", "OTEL_**", ConfigurationExtensions.SecretsDirectoryKey,
+    ];
+
+    private static readonly string[] LeafPatterns = [.. Bound.SelectMany(b => Leaves(b.Options, b.Section)).Concat(HostKeys)];
+
+    public static IReadOnlyList<Regex> Patterns { get; } = [.. LeafPatterns.Select(ToRegex)];
+
+    /// <summary>Whether the gateway reads this key (compared as configuration does: ignoring case).</summary>
+    public static bool IsKnown(string key) => Patterns.Any(p => p.IsMatch(key));
+
+    /// <summary>One line per key under <c>Gateway</c> that the gateway does not read, with the closest key it does.</summary>
+    public static IEnumerable<string> UnknownKeys(IConfiguration configuration)
+    {
+        foreach (var key in Leaves(configuration.GetSection("Gateway")))
+        {
+            if (!IsKnown(key))
+            {
+                yield return Suggest(key) is { } known
+                    ? $"{key} is not a setting the gateway knows: did you mean {known}?"
+                    : $"{key} is not a setting the gateway knows.";
+            }
+        }
+    }
+
+    private static IEnumerable<string> Leaves(IConfigurationSection section)
+    {
+        var children = section.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            return section.Value is null ? [] : [section.Path];
+        }
+
+        return children.SelectMany(Leaves);
+    }
+
+    /// <summary>The key with its first unknown segment replaced by the closest name known at that place.</summary>
+    internal static string? Suggest(string key)
+    {
+        var segments = key.Split(':');
+        for (var i = 1; i < segments.Length; i++)
+        {
+            var prefix = segments[..i];
+            var candidates = LeafPatterns
+                .Select(pattern => pattern.Split(':'))
+                .Where(pattern => pattern.Length > i && prefix.Select((segment, j) => SegmentMatches(pattern[j], segment)).All(match => match))
+                .Select(pattern => pattern[i])
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToList();
+            if (candidates.Any(candidate => SegmentMatches(candidate, segments[i])))
+            {
+                continue;
+            }
+
+            var closest = candidates.Where(c => c is not ("*" or "#" or "**"))
+                .Select(candidate => (Name: candidate, Distance: Distance(candidate.ToLowerInvariant(), segments[i].ToLowerInvariant())))
+                .OrderBy(c => c.Distance)
+                .FirstOrDefault();
+            return closest.Name is { } name && closest.Distance <= Math.Max(2, name.Length / 3)
+                ? string.Join(':', segments[..i].Append(name).Concat(segments[(i + 1)..]))
+                : null;
+        }
+
+        return null;
+    }
+
+    private static bool SegmentMatches(string pattern, string segment) => pattern switch
+    {
+        "*" or "**" => true,
+        "#" => segment.All(char.IsAsciiDigit),
+        _ => pattern.Equals(segment, StringComparison.OrdinalIgnoreCase),
+    };
+
+    /// <summary>Levenshtein distance: how many letters differ.</summary>
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var diagonal = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+
+        return row[b.Length];
+    }
+
+    private static IEnumerable<string> Leaves(Type type, string prefix)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            var key = $"{prefix}:{property.Name}";
+            var propertyType = property.PropertyType;
+            if (IsScalar(propertyType))
+            {
+                yield return key;
+            }
+            else if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+            {
+                yield return key; // an empty object or array in JSON is a key of its own
+
+                foreach (var leaf in ElementLeaves(propertyType.GetGenericArguments()[1], $"{key}:*"))
+                {
+                    yield return leaf;
+                }
+            }
+            else if (propertyType.IsGenericType && typeof(IList).IsAssignableFrom(propertyType))
+            {
+                yield return key;
+
+                foreach (var leaf in ElementLeaves(propertyType.GetGenericArguments()[0], $"{key}:#"))
+                {
+                    yield return leaf;
+                }
+            }
+            else
+            {
+                foreach (var leaf in Leaves(propertyType, key))
+                {
+                    yield return leaf;
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<string> ElementLeaves(Type element, string key) => IsScalar(element) ? [key] : Leaves(element, key);
+
+    private static bool IsScalar(Type type) =>
+        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan) || type == typeof(decimal)
+        || type == typeof(DateTimeOffset) || type == typeof(Uri) || (Nullable.GetUnderlyingType(type) is { } inner && IsScalar(inner));
+
+    private static Regex ToRegex(string pattern) => new(
+        "^" + Regex.Escape(pattern).Replace(@"\*\*", ".*", StringComparison.Ordinal).Replace(@"\*", "[^:]+", StringComparison.Ordinal).Replace("\\#", "[0-9]+", StringComparison.Ordinal) + "$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+}
