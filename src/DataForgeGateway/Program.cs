@@ -13,7 +13,7 @@ if (KeysCommand.TryRun(args, Console.Out, Console.Error, out var exitCode))
     return exitCode;                 // `keys new --caller NAME`: mint a key, print it once
 }
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(GatewayHosting.Options(args)); // settings found wherever it starts
 
 builder.AddGatewayConfiguration();   // plus mounted secret files (Gateway:SecretsDirectory)
 builder.AddManagementPort();         // health on a port of its own, which the ingress does not expose

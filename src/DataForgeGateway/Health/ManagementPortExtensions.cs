@@ -53,8 +53,12 @@ public static class ManagementPortExtensions
         return app;
     }
 
+    /// <summary>Every URL the gateway listens on: the proxy's and the management one.</summary>
+    public static IEnumerable<string> ListenUrls(IConfiguration configuration) =>
+        ProxyUrls(configuration).Append(configuration.GetSection(ManagementOptions.SectionName).Get<ManagementOptions>()?.Url ?? new ManagementOptions().Url);
+
     /// <summary>The proxy's URLs as Kestrel would have chosen them had the management URL not been added.</summary>
-    private static string[] ProxyUrls(ConfigurationManager configuration)
+    private static string[] ProxyUrls(IConfiguration configuration)
     {
         if (Split(configuration["urls"]) is { Length: > 0 } urls)
         {

@@ -13,6 +13,7 @@ public static class ConfigurationExtensions
 
     public static IHostApplicationBuilder AddGatewayConfiguration(this IHostApplicationBuilder builder)
     {
+        GatewayHosting.AddDefaults(builder.Configuration);
         if (builder.Configuration[SecretsDirectoryKey] is { Length: > 0 } directory)
         {
             // Optional here so that a missing folder is reported like every other misconfiguration, below.

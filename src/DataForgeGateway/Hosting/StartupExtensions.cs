@@ -32,6 +32,13 @@ public static class StartupExtensions
             return ConfigurationErrorExitCode;
         }
 
+        // Before the host starts: a port in use would otherwise be logged with a stack trace first.
+        if (PortInUse(Health.ManagementPortExtensions.ListenUrls(app.Configuration)) is { } taken)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: Failed to bind to address {taken}: address already in use. {AnotherPort}");
+            return ConfigurationErrorExitCode;
+        }
+
         try
         {
             await app.RunAsync();
@@ -39,11 +46,44 @@ public static class StartupExtensions
         catch (IOException e) when (e.InnerException is AddressInUseException)
         {
             // Two instances on one machine given the same port: say which setting to change, not a stack trace.
-            await Console.Error.WriteLineAsync($"Configuration error: {e.Message} Give this instance another port: --urls (or urls, ASPNETCORE_URLS) for the proxy, Gateway:Management:Url for health.");
+            await Console.Error.WriteLineAsync($"Configuration error: {e.Message} {AnotherPort}");
             return ConfigurationErrorExitCode;
         }
 
         return 0;
+    }
+
+    private const string AnotherPort = "Give this instance another port: --urls (or urls, ASPNETCORE_URLS) for the proxy, Gateway:Management:Url for health.";
+
+    /// <summary>The first URL whose port another process holds, found by binding it for a moment.</summary>
+    private static string? PortInUse(IEnumerable<string> urls)
+    {
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || uri.Port <= 0)
+            {
+                continue;
+            }
+
+            var address = uri.Host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var parsed) ? parsed : null;
+            if (address is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                var listener = new System.Net.Sockets.TcpListener(address, uri.Port);
+                listener.Start();
+                listener.Stop();
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+            {
+                return url;
+            }
+        }
+
+        return null;
     }
 
     private static async Task ReportAsync(IEnumerable<string> failures)

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace DataForgeGateway.Tests.Infrastructure;
+
+/// <summary>
+/// The built gateway as an operator starts it: its own process (<c>dotnet DataForgeGateway.dll</c>), settings on the
+/// command line, any working directory, stopped with SIGTERM. For what only a real process shows: where it finds
+/// its settings, how it drains, what it prints.
+/// </summary>
+public sealed class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private GatewayProcess(Process process, int proxyPort, int managementPort)
+    {
+        _process = process;
+        ProxyPort = proxyPort;
+        ManagementPort = managementPort;
+        process.OutputDataReceived += (_, line) => Append(line.Data);
+        process.ErrorDataReceived += (_, line) => Append(line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int ProxyPort { get; }
+
+    public int ManagementPort { get; }
+
+    public Uri ProxyAddress => new($"http://127.0.0.1:{ProxyPort}");
+
+    /// <summary>Everything it printed so far, standard output and error.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the gateway in front of <paramref name="sandbox"/> with <paramref name="settings"/> on top, from <paramref name="workingDirectory"/>.</summary>
+    public static async Task<GatewayProcess> StartAsync(SandboxHost sandbox, IDictionary<string, string>? settings = null, string? workingDirectory = null)
+    {
+        var proxyPort = FreePort.Next();
+        var managementPort = FreePort.Next();
+        var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["urls"] = $"http://127.0.0.1:{proxyPort}",
+            ["Gateway:Management:Url"] = $"http://127.0.0.1:{managementPort}",
+            ["Gateway:DefaultEnvironment"] = "stage",
+            ["Gateway:Environments:stage:BaseUrl"] = sandbox.BaseUrl,
+            ["Gateway:Environments:stage:Auth0:TokenUrl"] = sandbox.TokenUrl,
+            ["Gateway:Environments:stage:Auth0:ClientId"] = SandboxHost.ClientId,
+            ["Gateway:Environments:stage:Auth0:ClientSecret"] = SandboxHost.ClientSecret,
+            ["Gateway:Environments:stage:Auth0:Audience"] = SandboxHost.Audience,
+            [$"Gateway:Callers:{GatewayHost.CallerName}:Keys:0:Sha256"] = GatewayHost.Sha256(GatewayHost.CallerKey),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        var gatewayDll = typeof(Program).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(gatewayDll)!,
+        };
+        start.ArgumentList.Add(gatewayDll);
+        foreach (var (key, value) in all)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        var gateway = new GatewayProcess(Process.Start(start)!, proxyPort, managementPort);
+        using var probe = new HttpClient();
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                if (gateway._process.HasExited)
+                {
+                    throw new Xunit.Sdk.XunitException($"The gateway exited while starting: {gateway.Output}");
+                }
+
+                try
+                {
+                    using var response = probe.GetAsync($"http://127.0.0.1:{managementPort}/health/live").GetAwaiter().GetResult();
+                    return response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            "the gateway answers on its management port");
+        return gateway;
+    }
+
+    /// <summary>Sends SIGTERM, as Kubernetes does, and waits for the exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-s", "TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
