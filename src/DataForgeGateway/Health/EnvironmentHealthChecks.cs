@@ -6,8 +6,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace DataForgeGateway.Health;
 
 /// <summary>
-/// Whether this replica holds a token it may send for the environment. It reads the cache only: a probe never
-/// asks Auth0 for anything.
+/// Whether this replica holds a token it may send for the environment: Healthy with one; Degraded without one for a
+/// reason that passes (Auth0 down); Unhealthy (not ready) when credentials or audience are refused. It reads the
+/// cache only: a probe never asks Auth0 for anything.
 /// </summary>
 internal sealed class TokenHealthCheck(string environment, AccessTokenProvider tokens, TimeProvider clock) : IHealthCheck
 {
@@ -21,9 +22,16 @@ internal sealed class TokenHealthCheck(string environment, AccessTokenProvider t
             data["expires_in_seconds"] = Math.Max(0, (long)(token.ExpiresAt - now).TotalSeconds);
         }
 
-        return Task.FromResult(token is not null && token.IsUsableAt(now)
-            ? HealthCheckResult.Healthy($"A token for '{environment}' is cached.", data)
-            : new HealthCheckResult(context.Registration.FailureStatus, $"No usable token for '{environment}': requests get 503 until Auth0 answers.", data: data));
+        return Task.FromResult(tokens.ReadinessOf(environment) switch
+        {
+            TokenReadiness.Usable => HealthCheckResult.Healthy($"A token for '{environment}' is cached.", data),
+
+            // Not ready: this replica cannot serve as configured, and a rollout with a broken Secret must stop here.
+            TokenReadiness.Refused => HealthCheckResult.Unhealthy($"No token for '{environment}', and none will come as configured: Auth0 refuses the credentials or DataForge refuses the tokens (check client id, secret and audience).", data: data),
+
+            // Ready but degraded: an Auth0 outage must not take every replica out of the Service.
+            _ => new HealthCheckResult(context.Registration.FailureStatus, $"No usable token for '{environment}': requests get 503 until Auth0 answers.", data: data),
+        });
     }
 }
 

@@ -18,6 +18,9 @@ public static class ConfigurationExtensions
         {
             // Optional here so that a missing folder is reported like every other misconfiguration, below.
             builder.Configuration.AddKeyPerFile(directory, optional: true, reloadOnChange: true);
+
+            // The file watcher above sees plain writes; Kubernetes swaps a symlink instead, which this sees.
+            builder.Services.AddHostedService<SecretsDirectoryWatcher>();
         }
 
         // The host reads only shutdownTimeoutSeconds by itself; HostOptions:ShutdownTimeout (which the chart sets)

@@ -33,7 +33,7 @@ public static class ConfigurationSurface
     /// <summary>Keys ASP.NET Core itself reads, and the gateway's own keys read outside an options type.</summary>
     private static readonly string[] HostKeys =
     [
-        "Urls", "AllowedHosts", "Logging:**", "Kestrel:**", "HostOptions:**", "OTEL_**", ConfigurationExtensions.SecretsDirectoryKey,
+        "Urls", "AllowedHosts", "Logging:**", "Kestrel:**", "HostOptions:**", "OTEL_**", ConfigurationExtensions.SecretsDirectoryKey, SecretsDirectoryWatcher.PollIntervalKey,
     ];
 
     private static readonly string[] LeafPatterns = [.. Bound.SelectMany(b => Leaves(b.Options, b.Section)).Concat(HostKeys)];

@@ -7,32 +7,55 @@ namespace DataForgeGateway.Redis;
 /// The one Redis connection of the process, shared by the token cache and health checks. It connects in the
 /// background and reconnects by itself: a Redis that is down at start-up does not stop the gateway.
 /// </summary>
-internal sealed class RedisConnection : IAsyncDisposable
+internal sealed partial class RedisConnection : IAsyncDisposable
 {
+    private readonly ILogger<RedisConnection> _logger;
+    private readonly List<Lazy<Task<IConnectionMultiplexer>>> _retired = [];
+    private volatile Lazy<Task<IConnectionMultiplexer>> _connection;
     private readonly IOptions<RedisOptions> _options;
-    private readonly Lazy<Task<IConnectionMultiplexer>> _connection;
+    private string? _connectedWith;
     private string? _endpoints;
+    private int _generation;
 
-    public RedisConnection(IOptions<RedisOptions> options, RedisMetrics metrics)
+    public RedisConnection(IOptions<RedisOptions> options, RedisMetrics metrics, ILogger<RedisConnection> logger, Hosting.LiveOptions<RedisOptions>? live = null)
     {
+        _logger = logger;
         _options = options;
         _connection = new(() => ConnectAsync(options.Value));
         metrics.Connected = () => IsConnected;
+        if (live is not null)
+        {
+            live.Changed += Reconnect;
+        }
     }
 
+    /// <summary>The shared connection; after a rotated connection string (a new password, say), the new one.</summary>
     public Task<IConnectionMultiplexer> GetAsync() => _connection.Value;
 
+    /// <summary>Changes whenever a rotated connection string replaced the connection.</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
     /// <summary>Where Redis is, as the logs name it: the endpoints, never the password.</summary>
-    public string Endpoints => _endpoints ??= EndpointsOf(_options.Value);
+    public string Endpoints => _endpoints ??= EndpointsOf(ConnectedWith);
+
+    /// <summary>The connection string of the connection in use; read lazily, after start-up validation.</summary>
+    private string ConnectedWith => _connectedWith ?? _options.Value.ConnectionString;
 
     /// <summary>Whether the connection is up right now (no I/O): what the connectivity gauge reports.</summary>
-    public bool IsConnected => _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully && _connection.Value.Result.IsConnected;
+    public bool IsConnected
+    {
+        get
+        {
+            var connection = _connection;
+            return connection.IsValueCreated && connection.Value.IsCompletedSuccessfully && connection.Value.Result.IsConnected;
+        }
+    }
 
     /// <summary>A Redis failure as a log line gives it: the endpoint and the cause, with any password cut out.</summary>
     public string Describe(Exception e)
     {
         var message = e.Message;
-        if (Password(_options.Value) is { Length: > 0 } password)
+        if (Password(new RedisOptions { ConnectionString = ConnectedWith }) is { Length: > 0 } password)
         {
             message = message.Replace(password, "***", StringComparison.Ordinal);
         }
@@ -41,8 +64,9 @@ internal sealed class RedisConnection : IAsyncDisposable
     }
 
     /// <summary>The endpoints as logs name them; a connection string that does not parse is reported by validation instead.</summary>
-    private static string EndpointsOf(RedisOptions options)
+    private static string EndpointsOf(string connectionString)
     {
+        var options = new RedisOptions { ConnectionString = connectionString };
         try
         {
             return options.Enabled ? string.Join(",", options.Parse().EndPoints.Select(Format)) : "";
@@ -83,10 +107,46 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_connection.IsValueCreated)
+        foreach (var connection in _retired.Append(_connection).Where(c => c.IsValueCreated))
         {
-            await (await _connection.Value).DisposeAsync();
+            try
+            {
+                await (await connection.Value).DisposeAsync();
+            }
+            catch (Exception e) when (IsFailure(e))
+            {
+                // A connection that never came up has nothing to close.
+            }
         }
+    }
+
+    /// <summary>
+    /// A rotated connection string (a mounted secret's new password) takes effect without a restart: the next
+    /// command uses a new connection. The old one is kept open until the process ends, for commands in flight.
+    /// </summary>
+    private void Reconnect(RedisOptions options)
+    {
+        lock (_retired)
+        {
+            if (options.ConnectionString == ConnectedWith)
+            {
+                return;
+            }
+
+            _retired.Add(_connection);
+            _connectedWith = options.ConnectionString;
+            _endpoints = null;
+            _connection = new(() => ConnectAsync(options));
+            Interlocked.Increment(ref _generation);
+        }
+
+        Log.Reconnecting(_logger, Endpoints);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Redis connection string changed: connecting anew to {Endpoints}")]
+        public static partial void Reconnecting(ILogger logger, string endpoints);
     }
 
     private static async Task<IConnectionMultiplexer> ConnectAsync(RedisOptions options)

@@ -68,6 +68,24 @@ internal sealed partial class AccessTokenProvider(
         return state.Token is null || state.Failures > 0 ? state.NextAttemptAt : state.RefreshAt;
     }
 
+    /// <summary>
+    /// Whether this replica can serve the environment: a usable token; none because something passing may clear
+    /// (Auth0 down, slow, rate limiting); or none because it cannot work as configured (Auth0 refuses the
+    /// credentials, or DataForge refuses even fresh tokens). Read without I/O.
+    /// </summary>
+    public TokenReadiness ReadinessOf(string environment)
+    {
+        var state = SlotFor(environment).State;
+        if (state.Token is { } token && token.IsUsableAt(clock.GetUtcNow()))
+        {
+            return TokenReadiness.Usable;
+        }
+
+        return state.LastFailure?.Failure == TokenFailure.Rejected || state.Token is { Refused: true, Accepted: false } && state.Refusals > 0
+            ? TokenReadiness.Refused
+            : TokenReadiness.Unavailable;
+    }
+
     /// <summary>The replica's current token for an environment, usable or not, without fetching one.</summary>
     public AccessToken? Peek(string environment) => _slots.TryGetValue(environment, out var slot) ? slot.State.Token : null;
 
@@ -336,4 +354,17 @@ internal sealed partial class AccessTokenProvider(
         [LoggerMessage(2, LogLevel.Warning, "No token for environment {Environment} ({Failure}, failure {Failures} in a row); next attempt in {Delay}")]
         public static partial void TokenUnavailable(ILogger logger, string environment, TokenFailure failure, int failures, TimeSpan delay);
     }
+}
+
+/// <summary>Whether a replica can serve an environment, as far as its token goes.</summary>
+internal enum TokenReadiness
+{
+    /// <summary>A usable token is held.</summary>
+    Usable,
+
+    /// <summary>None now, for a reason that passes (Auth0 down, slow, rate limiting).</summary>
+    Unavailable,
+
+    /// <summary>None, and none will come as configured: Auth0 refuses the credentials, or DataForge refuses even fresh tokens.</summary>
+    Refused,
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -13,7 +14,6 @@ namespace DataForgeGateway.Tokens;
 /// warning and the per-replica fallback, never a failed request.
 /// </summary>
 internal sealed partial class DistributedTokenStore(
-    IDistributedCache cache,
     RedisConnection redis,
     IOptions<RedisOptions> redisOptions,
     Hosting.LiveOptions<TokenOptions> tokenOptions,
@@ -25,6 +25,8 @@ internal sealed partial class DistributedTokenStore(
     private const int HeaderLength = 1 + 8 + 8;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    private (int Generation, IDistributedCache Cache)? _cache;
+
     // Compare-and-delete: a holder whose lock expired must not release the next holder's.
     private const string ReleaseScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
@@ -33,7 +35,7 @@ internal sealed partial class DistributedTokenStore(
         byte[]? stored;
         try
         {
-            stored = await cache.GetAsync(scope.CacheKey, cancellationToken);
+            stored = await Cache().GetAsync(scope.CacheKey, cancellationToken);
         }
         catch (Exception e) when (IsRedisFailure(e, cancellationToken))
         {
@@ -56,7 +58,7 @@ internal sealed partial class DistributedTokenStore(
         try
         {
             var value = TokenProtector.Protect(Encode(token), scope.EncryptionKey, scope.CacheKey);
-            await cache.SetAsync(scope.CacheKey, value, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = lifetime }, cancellationToken);
+            await Cache().SetAsync(scope.CacheKey, value, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = lifetime }, cancellationToken);
             var connection = await redis.GetAsync();
             await connection.GetSubscriber().PublishAsync(Channel(scope), "stored");
         }
@@ -251,6 +253,20 @@ internal sealed partial class DistributedTokenStore(
             // The lock expires by itself.
             Unavailable("unlock", redis.Describe(e));
         }
+    }
+
+    /// <summary>The distributed cache over the current connection: a new one after a rotated connection string.</summary>
+    private IDistributedCache Cache()
+    {
+        var generation = redis.Generation;
+        if (_cache is { } current && current.Generation == generation)
+        {
+            return current.Cache;
+        }
+
+        var cache = new RedisCache(new RedisCacheOptions { InstanceName = redisOptions.Value.InstanceName, ConnectionMultiplexerFactory = redis.GetAsync });
+        _cache = (generation, cache);
+        return cache;
     }
 
     private string LockKey(TokenScope scope) => $"{redisOptions.Value.InstanceName}{scope.CacheKey}:lock";

@@ -1,6 +1,5 @@
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -28,13 +27,6 @@ public static class TokenExtensions
         if (builder.IsRedisConfigured())
         {
             builder.AddSharedRedis();
-            services.AddStackExchangeRedisCache(_ => { });
-            var instanceName = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.InstanceName;
-            services.AddOptions<RedisCacheOptions>().Configure<RedisConnection>((cache, connection) =>
-            {
-                cache.InstanceName = instanceName ?? new RedisOptions().InstanceName;
-                cache.ConnectionMultiplexerFactory = connection.GetAsync;
-            });
             services.AddSingleton<ISharedTokenStore, DistributedTokenStore>();
         }
         else

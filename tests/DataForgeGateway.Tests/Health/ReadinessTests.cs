@@ -46,6 +46,40 @@ public sealed class ReadinessTests : IAsyncLifetime
         Assert.Equal(probesOfAuth0, _sandbox.Recorder.TokenRequests); // probes read the cache; they never ask Auth0
     }
 
+    [Theory]
+    [InlineData("Gateway:Environments:stage:Auth0:ClientSecret", "wrong-secret-for-readiness")]
+    [InlineData("Gateway:Environments:stage:Auth0:Audience", "https://unknown-audience.example")]
+    public async Task A_replica_whose_credentials_are_refused_is_not_ready_so_a_broken_rollout_stops(string key, string value)
+    {
+        await using var gateway = new GatewayHost(_sandbox, new Dictionary<string, string?> { [key] = value });
+
+        var entries = await ReadyEntriesAsync(gateway, until: e => e.GetProperty("token:stage").GetProperty("status").GetString() == "Unhealthy");
+
+        using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
+        using var ready = await management.GetAsync("/health/ready");
+        using var live = await management.GetAsync("/health/live");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
+        Assert.DoesNotContain(value, entries.GetRawText());
+    }
+
+    [Fact]
+    public async Task A_replica_holding_a_token_stays_ready_through_an_Auth0_outage()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = new GatewayHost(_sandbox, services: services => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(services, clock));
+        await ReadyEntriesAsync(gateway, until: e => e.GetProperty("token:stage").GetProperty("status").GetString() == "Healthy");
+        _sandbox.Switches.TokenEndpointStatus = 503;
+
+        // Past the refresh point: the background refresh fails, the token is still usable.
+        clock.Advance(TimeSpan.FromHours(20));
+        await Eventually.HoldsAsync(() => _sandbox.Recorder.TokenRequests >= 2, "the background refresh has tried Auth0");
+
+        using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
+        using var ready = await management.GetAsync("/health/ready");
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+    }
+
     private static async Task<JsonElement> ReadyEntriesAsync(GatewayHost gateway, Func<JsonElement, bool> until)
     {
         using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };

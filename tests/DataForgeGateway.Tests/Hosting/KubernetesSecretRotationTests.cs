@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text.Json;
+using DataForgeGateway.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace DataForgeGateway.Tests.Hosting;
+
+/// <summary>A Secret updated by the kubelet (a <c>..data</c> symlink swapped to a new folder) reaches a running gateway.</summary>
+public sealed class KubernetesSecretRotationTests : IAsyncLifetime
+{
+    private static readonly string OldKey = "k8s-old-key-" + Guid.NewGuid().ToString("N");
+    private static readonly string NewKey = "k8s-new-key-" + Guid.NewGuid().ToString("N");
+    private SandboxHost _sandbox = null!;
+
+    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
+
+    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
+
+    [Fact]
+    public async Task A_revoked_key_stops_working_and_a_new_one_works_after_the_kubelet_swaps_the_volume()
+    {
+        using var volume = new KubernetesSecretVolume(Files(OldKey));
+        await using var gateway = new GatewayHost(_sandbox, new Dictionary<string, string?>
+        {
+            ["Gateway:SecretsDirectory"] = volume.Path,
+            ["Gateway:SecretsPollInterval"] = "00:00:00.200",
+            ["Gateway:Environments:stage:Auth0:ClientSecret"] = null,
+        });
+        using var withOld = gateway.CreateCaller(OldKey);
+        using var withNew = gateway.CreateCaller(NewKey);
+        using (var before = await withOld.GetAsync("/external/sources?projectId=1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        volume.Update(Files(NewKey));
+
+        await Eventually.HoldsAsync(() => Status(withOld) == HttpStatusCode.Unauthorized, "the revoked key is refused");
+        Assert.Equal(HttpStatusCode.OK, Status(withNew));
+    }
+
+    [Fact]
+    public async Task A_rotated_Redis_password_is_used_without_a_restart()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var files = Files(OldKey);
+        files["Gateway__Redis__ConnectionString"] = redis.ConnectionString;
+        using var volume = new KubernetesSecretVolume(files);
+        await using var gateway = new GatewayHost(_sandbox, new Dictionary<string, string?>
+        {
+            ["Gateway:SecretsDirectory"] = volume.Path,
+            ["Gateway:SecretsPollInterval"] = "00:00:00.200",
+            ["Gateway:Environments:stage:Auth0:ClientSecret"] = null,
+            ["Gateway:Redis:OperationTimeout"] = "00:00:00.300",
+        });
+        await Eventually.HoldsAsync(() => RedisReadiness(gateway) == "Healthy", "Redis is healthy");
+
+        // Redis gets a password and drops its clients, then the Secret gets the new connection string.
+        const string password = "rotated-redis-password-81c2";
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true"))
+        {
+            await admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "requirepass", password);
+            await admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "normal");
+        }
+
+        files["Gateway__Redis__ConnectionString"] = $"{redis.ConnectionString},password={password}";
+        volume.Update(files);
+
+        await Eventually.HoldsAsync(() => RedisReadiness(gateway) == "Healthy" && Status(gateway.CreateCaller(OldKey)) == HttpStatusCode.OK, "Redis is healthy again, with the new password");
+        Assert.DoesNotContain(password, string.Join('\n', gateway.Logs.Lines));
+    }
+
+    private static Dictionary<string, string> Files(string key) => new()
+    {
+        ["Gateway__Environments__stage__Auth0__ClientSecret"] = SandboxHost.ClientSecret,
+        ["Gateway__Callers__k8s-svc__Keys__0__Sha256"] = GatewayHost.Sha256(key),
+    };
+
+    private static HttpStatusCode Status(HttpClient caller)
+    {
+        using var response = caller.GetAsync("/external/sources?projectId=1").GetAwaiter().GetResult();
+        return response.StatusCode;
+    }
+
+    private static string? RedisReadiness(GatewayHost gateway)
+    {
+        using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
+        using var response = management.GetAsync("/health/ready").GetAwaiter().GetResult();
+        var entries = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("entries");
+        return entries.TryGetProperty("redis", out var redis) ? redis.GetProperty("status").GetString() : null;
+    }
+}
