@@ -53,6 +53,9 @@ public sealed partial class AuditWriter : BackgroundService
         _meter = meters.Create(MeterName);
         _written = _meter.CreateCounter<long>("dataforge_gateway.audit.records", "{record}", "Audit records written.");
         _dropped = _meter.CreateCounter<long>("dataforge_gateway.audit.dropped", "{record}", "Audit records dropped because the log sink could not keep up.");
+
+        // The series exists from the start at 0, so that an alert on its increase sees the first burst of drops too.
+        _dropped.Add(0);
     }
 
     /// <summary>Queues a finished record; never waits. A record that cannot be queued is counted as dropped.</summary>

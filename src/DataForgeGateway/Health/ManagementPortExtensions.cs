@@ -14,6 +14,7 @@ public static class ManagementPortExtensions
 {
     public const string LivenessPath = "/health/live";
     public const string ReadinessPath = "/health/ready";
+    public const string MetricsPath = "/metrics";
 
     public static IHostApplicationBuilder AddManagementPort(this WebApplicationBuilder builder)
     {
@@ -48,7 +49,8 @@ public static class ManagementPortExtensions
                 Predicate = check => check.Tags.Contains(HealthCheckExtensions.ReadyTag),
                 ResponseWriter = UIResponseWriter.WriteHealthCheckUIResponse,
             });
-            management.Run(context => context.WriteProblemAsync(GatewayProblem.RouteNotFound, "The management port serves /health/live and /health/ready."));
+            management.UseOpenTelemetryPrometheusScrapingEndpoint(MetricsPath);
+            management.Run(context => context.WriteProblemAsync(GatewayProblem.RouteNotFound, "The management port serves /health/live, /health/ready and /metrics."));
         });
         return app;
     }

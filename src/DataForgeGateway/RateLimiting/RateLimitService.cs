@@ -43,8 +43,11 @@ internal sealed partial class RateLimitService
         _metrics.InFallback = () => InFallback;
     }
 
-    /// <summary>Whether limits are being enforced without Redis right now.</summary>
-    public bool InFallback => _shared is not null && _clock.GetUtcNow().UtcTicks < Interlocked.Read(ref _fallbackUntilTicks);
+    /// <summary>
+    /// Whether limits are enforced without Redis: from a failed Redis call until one succeeds again, however little
+    /// traffic there is meanwhile (the gauge and readiness must not fall back to "fine" between requests).
+    /// </summary>
+    public bool InFallback => _shared is not null && Interlocked.Read(ref _fallbackUntilTicks) != 0;
 
     public async ValueTask<RateLimitDecision> DecideAsync(string caller, string operation)
     {

@@ -12,8 +12,9 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace DataForgeGateway.Telemetry;
 
 /// <summary>
-/// OpenTelemetry traces, metrics and logs. Exported over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set,
-/// so a gateway without a collector pays for nothing it cannot send: it then records no span (unless
+/// OpenTelemetry traces, metrics and logs. Metrics are always served as Prometheus text on the management port's
+/// <c>/metrics</c>; everything is also exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Without a
+/// collector the gateway records no span (unless
 /// <c>OTEL_TRACES_SAMPLER</c> asks for them), saving several microseconds a request. The trace context flows all
 /// the same (<see cref="RequestTrace"/>): the caller's <c>traceparent</c>, sampled flag included, is continued to
 /// DataForge, and its trace id is the audit record's.
@@ -41,14 +42,18 @@ public static class TelemetryExtensions
         }
 
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(ServiceName))
+            // Each replica is told apart by its pod's name (HOSTNAME in Kubernetes) in OTLP; Prometheus labels the
+            // series with the pod it scraped.
+            .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.GetEnvironmentVariable("HOSTNAME") ?? Environment.MachineName))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
+                // Metrics are on whatever else is configured: Prometheus text on the management port's /metrics.
+                .AddPrometheusExporter()
                 .AddMeter(
                     "Microsoft.AspNetCore.Server.Kestrel",
                     "System.Net.Http",
-                    "Yarp.ReverseProxy",
+                    "System.Runtime",
                     GatewayMetrics.MeterName,
                     AuditWriter.MeterName,
                     TokenMetrics.MeterName,

@@ -28,6 +28,35 @@ public sealed class ManagementPortTests : GatewayTest
     }
 
     [Fact]
+    public async Task Metrics_are_served_as_Prometheus_text_on_the_management_port_with_no_collector_configured()
+    {
+        using var caller = Gateway.CreateCaller();
+        using (await caller.GetAsync("/external/sources?projectId=1"))
+        {
+        }
+
+        using var management = new HttpClient { BaseAddress = Gateway.ManagementAddress };
+        var text = "";
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                using var response = management.GetAsync("/metrics").GetAwaiter().GetResult();
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
+                text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+                return text.Contains("dataforge_gateway_requests", StringComparison.Ordinal);
+            },
+            () => "the request counted in /metrics");
+
+        Assert.Contains("dotnet_gc_collections", text);                // runtime metrics
+        Assert.Contains("dataforge_gateway_token_remaining_lifetime", text);
+        Assert.Contains("http_server_request_duration_seconds", text);
+        Assert.DoesNotContain(GatewayHost.CallerKey, text);
+        using var onProxy = await caller.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.NotFound, onProxy.StatusCode);
+    }
+
+    [Fact]
     public async Task Health_is_not_served_on_the_proxy_port()
     {
         using var caller = Gateway.CreateCaller();
