@@ -89,6 +89,7 @@ public sealed class ProcessTests : IAsyncLifetime
     public async Task A_start_that_fails_on_a_port_in_use_has_asked_Auth0_for_nothing()
     {
         await using var first = await GatewayProcess.StartAsync(_sandbox);
+        await Eventually.HoldsAsync(() => _sandbox.Recorder.TokenRequests == 1, "the running gateway has fetched its token");
         var tokensBefore = _sandbox.Recorder.TokenRequests;
 
         var second = GatewayProcess.StartAsync(_sandbox, new Dictionary<string, string> { ["urls"] = $"http://127.0.0.1:{first.ProxyPort}" });

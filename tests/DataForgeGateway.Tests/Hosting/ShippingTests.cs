@@ -80,7 +80,7 @@ public sealed partial class ShippingTests
         Assert.Contains("runAsNonRoot: true", deployment);
         Assert.Contains("path: /health/live", deployment);
         Assert.Contains("path: /health/ready", deployment);
-        Assert.Equal(2, Regex.Count(deployment, "port: management"));
+        Assert.Equal(3, Regex.Count(deployment, "port: management")); // startup, liveness, readiness
         Assert.Contains("topologySpreadConstraints", deployment);
         Assert.Contains("preStop", deployment);
         Assert.DoesNotMatch(@"\.Values\.[\w.]*(?i:secret)(?<!existingSecret)\b", string.Join('\n', templates.Values).Replace(".Values.secrets.existingSecret", "", StringComparison.Ordinal));

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using DataForgeGateway.Tests.Infrastructure;
+using YamlDotNet.RepresentationModel;
+
+namespace DataForgeGateway.Tests.Hosting;
+
+/// <summary>
+/// The chart rendered as <c>helm template</c> renders it (Go's text/template and sprig, Helm's own functions, the
+/// values checked against values.schema.json: tests/helm-render), and the rendered objects checked. What stays
+/// untested here: that a cluster accepts them, and the image they run.
+/// </summary>
+public sealed class ChartRenderingTests : IClassFixture<ChartRenderingTests.Renderer>
+{
+    private const string ValidValues = """
+        gateway:
+          Callers:
+            billing-svc:
+              Keys:
+                - Id: abcd1234efgh
+                  Sha256: "5f1e0c2d9b8a7f6e5d4c3b2a19080706f5e4d3c2b1a09f8e7d6c5b4a39281706"
+        monitoring:
+          serviceMonitor:
+            enabled: true
+        """;
+
+    private readonly Renderer _renderer;
+
+    public ChartRenderingTests(Renderer renderer) => _renderer = renderer;
+
+    [Fact]
+    public async Task Selectors_match_the_pods_and_probes_use_the_management_port()
+    {
+        var objects = await _renderer.RenderAsync(ValidValues);
+        var deployment = Single(objects, "Deployment");
+        var podLabels = Map(deployment, "spec", "template", "metadata", "labels");
+        var selector = Map(deployment, "spec", "selector", "matchLabels");
+
+        Assert.NotEmpty(selector);
+        Assert.All(selector, label => Assert.Equal(label.Value, podLabels[label.Key]));
+        foreach (var (kind, path) in new[] { ("Service", new[] { "spec", "selector" }), ("PodDisruptionBudget", new[] { "spec", "selector", "matchLabels" }), ("NetworkPolicy", new[] { "spec", "podSelector", "matchLabels" }), ("ServiceMonitor", new[] { "spec", "selector", "matchLabels" }) })
+        {
+            Assert.Equal(selector, Map(Single(objects, kind), path));
+        }
+
+        var container = (YamlMappingNode)((YamlSequenceNode)Node(deployment, "spec", "template", "spec", "containers"))[0];
+        foreach (var probe in new[] { "startupProbe", "livenessProbe", "readinessProbe" })
+        {
+            Assert.Equal("management", Text(container, probe, "httpGet", "port"));
+            Assert.NotNull(Text(container, probe, "timeoutSeconds"));
+        }
+
+        Assert.Equal("/metrics", Text((YamlMappingNode)((YamlSequenceNode)Node(Single(objects, "ServiceMonitor"), "spec", "endpoints"))[0], "path"));
+        Assert.Equal(Text(deployment, "spec", "template", "spec", "serviceAccountName"), Text(Single(objects, "ServiceAccount"), "metadata", "name"));
+        Assert.NotNull(Text(deployment, "spec", "template", "metadata", "annotations", "checksum/config"));
+    }
+
+    [Fact]
+    public async Task The_drain_fits_the_grace_period_and_a_grace_period_too_short_is_refused()
+    {
+        var objects = await _renderer.RenderAsync(ValidValues + "\nterminationGracePeriodSeconds: 60\npreStopSeconds: 15\n");
+        var container = (YamlMappingNode)((YamlSequenceNode)Node(Single(objects, "Deployment"), "spec", "template", "spec", "containers"))[0];
+        var env = ((YamlSequenceNode)container["env"]).Cast<YamlMappingNode>().ToDictionary(e => e["name"].ToString(), e => e["value"].ToString());
+
+        var drain = TimeSpan.Parse(env["HostOptions__ShutdownTimeout"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(drain.TotalSeconds + 15 < 60, $"preStop 15 s + drain {drain} must end before the 60 s grace period");
+        Assert.Equal("json", env["Logging__Console__FormatterName"]);
+
+        var refused = await _renderer.FailsAsync(ValidValues + "\nterminationGracePeriodSeconds: 12\npreStopSeconds: 10\n");
+        Assert.Contains("terminationGracePeriodSeconds (12) must exceed preStopSeconds (10)", refused);
+    }
+
+    [Theory]
+    [InlineData("gateway:\n  Callers: {}\n", "Must have at least 1 properties")]
+    [InlineData("ports:\n  proxy: \"8080\"\n  management: 8081\n", "ports.proxy")]
+    [InlineData("gateway:\n  Tokens:\n    RequestTimeout: 10s\n", "gateway.Tokens.RequestTimeout")]
+    [InlineData("gateway:\n  Environments:\n    stage:\n      Auth0:\n        ClientSecret: in-values-by-mistake\n", "gateway.Environments.stage.Auth0")]
+    [InlineData("gateway:\n  Redis:\n    ConnectionString: redis:6379,password=x\n", "gateway.Redis")]
+    public async Task Values_the_schema_refuses_stop_the_render_naming_the_value(string values, string named)
+    {
+        var refused = await _renderer.FailsAsync(values.StartsWith("gateway:\n  Callers", StringComparison.Ordinal) ? values : values + ValidValues.Replace("gateway:\n", values.StartsWith("gateway:", StringComparison.Ordinal) ? "" : "gateway:\n", StringComparison.Ordinal));
+
+        Assert.Contains(named, refused);
+    }
+
+    [Fact]
+    public async Task Callers_kept_in_the_Secret_are_allowed_instead_of_values()
+    {
+        var objects = await _renderer.RenderAsync("secrets:\n  existingSecret: dataforge-gateway\n  callersInSecret: true\n");
+
+        Assert.Single(objects, o => Kind(o) == "Deployment");
+    }
+
+    [Fact]
+    public async Task No_secret_reaches_the_ConfigMap_and_egress_is_limited_to_DNS_Redis_and_HTTPS()
+    {
+        var objects = await _renderer.RenderAsync(ValidValues + "\nnetworkPolicy:\n  egress:\n    redis:\n      cidrs: [\"10.20.0.0/16\"]\n");
+        var settings = Text(Single(objects, "ConfigMap"), "data", "appsettings.Production.json")!;
+
+        foreach (var secret in new[] { "ClientSecret", "ConnectionString", "EncryptionKey", "password" })
+        {
+            Assert.DoesNotContain(secret, settings, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var egress = (YamlSequenceNode)Node(Single(objects, "NetworkPolicy"), "spec", "egress");
+        var ports = egress.Cast<YamlMappingNode>().SelectMany(rule => ((YamlSequenceNode)rule["ports"]).Cast<YamlMappingNode>().Select(p => p["port"].ToString())).ToHashSet();
+        Assert.Equal(["53", "6379", "443"], ports);
+    }
+
+    [Fact]
+    public async Task OpenShift_mode_leaves_user_and_group_ids_to_the_platform_and_an_old_cluster_is_refused()
+    {
+        var objects = await _renderer.RenderAsync(ValidValues + "\nsecurityContext:\n  openshift: true\n");
+        var podSecurity = Map(Single(objects, "Deployment"), "spec", "template", "spec", "securityContext");
+
+        Assert.DoesNotContain("runAsUser", podSecurity.Keys);
+        Assert.Equal("true", podSecurity["runAsNonRoot"]);
+        Assert.Contains("requires kubeVersion", await _renderer.FailsAsync(ValidValues, kubeVersion: "1.28.0"));
+    }
+
+    private static List<YamlMappingNode> Documents(string rendered)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(rendered));
+        return [.. stream.Documents.Select(d => d.RootNode).OfType<YamlMappingNode>()];
+    }
+
+    private static string Kind(YamlMappingNode node) => node["kind"].ToString();
+
+    private static YamlMappingNode Single(List<YamlMappingNode> objects, string kind) => Assert.Single(objects, o => Kind(o) == kind);
+
+    private static YamlNode Node(YamlMappingNode node, params string[] path) =>
+        path.Aggregate((YamlNode)node, (current, key) => ((YamlMappingNode)current)[key]);
+
+    private static string? Text(YamlMappingNode node, params string[] path)
+    {
+        YamlNode current = node;
+        foreach (var key in path)
+        {
+            if (current is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out var next))
+            {
+                return null;
+            }
+
+            current = next;
+        }
+
+        return current.ToString();
+    }
+
+    private static Dictionary<string, string> Map(YamlMappingNode node, params string[] path) =>
+        ((YamlMappingNode)Node(node, path)).Children.ToDictionary(c => c.Key.ToString(), c => c.Value.ToString());
+
+    /// <summary>Builds tests/helm-render once (Debian's Go and sprig; .ci/run installs them) and renders the chart with it.</summary>
+    public sealed class Renderer : IAsyncLifetime
+    {
+        private readonly string _binary = Path.Combine(Path.GetTempPath(), $"helm-render-{Guid.NewGuid():N}");
+        private readonly string _root = ConfigurationExampleTests.RepositoryRoot();
+
+        public async Task InitializeAsync()
+        {
+            var (exit, output) = await RunAsync("bash", Path.Combine(_root, "tests", "helm-render", "build.sh"), _binary);
+            if (exit != 0)
+            {
+                throw new InvalidOperationException($"helm-render did not build (apt-get install -y golang-go golang-github-masterminds-sprig-dev golang-github-xeipuuv-gojsonschema-dev golang-k8s-sigs-yaml-dev): {output}");
+            }
+        }
+
+        public Task DisposeAsync()
+        {
+            File.Delete(_binary);
+            return Task.CompletedTask;
+        }
+
+        public async Task<List<YamlMappingNode>> RenderAsync(string values, string kubeVersion = "1.31.0")
+        {
+            var (exit, output) = await RenderRawAsync(values, kubeVersion);
+            Assert.True(exit == 0, output);
+            return Documents(output);
+        }
+
+        public async Task<string> FailsAsync(string values, string kubeVersion = "1.31.0")
+        {
+            var (exit, output) = await RenderRawAsync(values, kubeVersion);
+            Assert.True(exit != 0, $"The chart rendered: {output}");
+            return output;
+        }
+
+        private async Task<(int Exit, string Output)> RenderRawAsync(string values, string kubeVersion)
+        {
+            var file = Path.GetTempFileName();
+            await File.WriteAllTextAsync(file, values);
+            try
+            {
+                return await RunAsync(_binary, Path.Combine(_root, "helm", "dataforge-gateway"), "-f", file, "--kube-version", kubeVersion);
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+        }
+
+        private static async Task<(int Exit, string Output)> RunAsync(string program, params string[] arguments)
+        {
+            var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, await output + await errors);
+        }
+    }
+}
