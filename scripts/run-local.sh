@@ -49,11 +49,34 @@ wait_until_up() { # url name [text the answer must contain]
   exit 1
 }
 
+port_taken() { # port: whether something listens on 127.0.0.1:port already
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Every port this run needs must be free: a second copy must not take the first one's answers for its own.
+ports=("$sandbox_port:the sandbox (SANDBOX_PORT)")
+[ "$use_redis" = true ] && ports+=("$redis_port:Redis (REDIS_PORT)")
+for i in $(seq 0 $((instances - 1))); do
+  ports+=("$((gateway_port + 2 * i)):gateway $i's proxy (GATEWAY_PORT)" "$((gateway_port + 2 * i + 1)):gateway $i's management port (GATEWAY_PORT)")
+done
+for entry in "${ports[@]}"; do
+  if port_taken "${entry%%:*}"; then
+    echo "Port ${entry%%:*}, for ${entry#*:}, is already in use (another run-local.sh?). Stop it, or choose other ports, e.g. GATEWAY_PORT=6080 SANDBOX_PORT=6099." >&2
+    exit 1
+  fi
+done
+
 mkdir -p "$logs"
 if [ "$build" = true ]; then
   echo "Building ($configuration)..."
-  dotnet build src/DataForgeGateway/DataForgeGateway.csproj -c "$configuration" -v quiet -nologo >/dev/null
-  dotnet build src/DataForge.Sandbox/DataForge.Sandbox.csproj -c "$configuration" -v quiet -nologo >/dev/null
+  # Quiet when it works; the compiler's errors when it does not.
+  for project in src/DataForgeGateway/DataForgeGateway.csproj src/DataForge.Sandbox/DataForge.Sandbox.csproj; do
+    if ! dotnet build "$project" -c "$configuration" -v quiet -nologo >"$logs/build.log" 2>&1; then
+      grep -E "error|Error" "$logs/build.log" >&2 || cat "$logs/build.log" >&2
+      echo "The build failed (the whole output is in $logs/build.log)." >&2
+      exit 1
+    fi
+  done
 fi
 gateway_bin="$PWD/src/DataForgeGateway/bin/$configuration/net10.0"
 sandbox_bin="$PWD/src/DataForge.Sandbox/bin/$configuration/net10.0"
@@ -88,7 +111,8 @@ done
 
 cat <<MSG
 
-DataForge Gateway is running: $instances instance(s) on http://127.0.0.1:$gateway_port$( [ "$instances" -gt 1 ] && echo " (and every second port after it)"), in front of the sandbox on :$sandbox_port.
+DataForge Gateway is running: $instances instance(s) in front of the sandbox on http://127.0.0.1:$sandbox_port$( [ "$use_redis" = true ] && echo ", sharing Redis on 127.0.0.1:$redis_port").
+$(for i in $(seq 0 $((instances - 1))); do echo "  gateway $i: proxy http://127.0.0.1:$((gateway_port + 2 * i)), management http://127.0.0.1:$((gateway_port + 2 * i + 1)) (/health/ready, /metrics), log $logs/gateway-$i.log"; done)
 Logs: $logs
 
 Try it (the demo key works only against this local sandbox):

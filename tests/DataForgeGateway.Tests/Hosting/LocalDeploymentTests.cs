@@ -61,6 +61,19 @@ public sealed class LocalDeploymentTests
         }
     }
 
+    [Fact]
+    public async Task A_second_copy_on_the_same_ports_refuses_to_start_naming_the_port()
+    {
+        await using var deployment = await LocalDeployment.StartAsync(instances: 1, gatewayArgs: "");
+
+        var (exitCode, banner, errors) = await deployment.RunAgainAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("is already in use", errors);
+        Assert.DoesNotContain("is running", banner);
+        Assert.Contains("gateway 0: proxy http://127.0.0.1:", deployment.Banner);
+    }
+
     /// <summary>scripts/run-local.sh, run on free ports with what the test build already built.</summary>
     private sealed class LocalDeployment : IAsyncDisposable
     {
@@ -70,12 +83,28 @@ public sealed class LocalDeploymentTests
         private readonly string _logs;
         private readonly List<HttpClient> _callers = [];
 
-        private LocalDeployment(Process script, int gatewayPort, int sandboxPort, string logs)
+        private LocalDeployment(Process script, int gatewayPort, int sandboxPort, string logs, ProcessStartInfo start)
         {
             _script = script;
             _gatewayPort = gatewayPort;
             _sandboxPort = sandboxPort;
             _logs = logs;
+            Start = start;
+        }
+
+        /// <summary>What the script printed up to "Press Ctrl+C".</summary>
+        public string Banner { get; private set; } = "";
+
+        private ProcessStartInfo Start { get; }
+
+        /// <summary>The same script with the same ports and settings, while this one runs.</summary>
+        public async Task<(int ExitCode, string Output, string Errors)> RunAgainAsync()
+        {
+            using var again = Process.Start(Start)!;
+            var output = again.StandardOutput.ReadToEndAsync();
+            var errors = again.StandardError.ReadToEndAsync();
+            await again.WaitForExitAsync();
+            return (again.ExitCode, await output, await errors);
         }
 
         public static async Task<LocalDeployment> StartAsync(int instances, string gatewayArgs)
@@ -98,11 +127,14 @@ public sealed class LocalDeploymentTests
             start.Environment["LOG_DIR"] = logs;
             start.Environment["GATEWAY_ARGS"] = gatewayArgs;
             var script = Process.Start(start)!;
-            var deployment = new LocalDeployment(script, gatewayPort, sandboxPort, logs);
+            var deployment = new LocalDeployment(script, gatewayPort, sandboxPort, logs, start);
+            var banner = new System.Text.StringBuilder();
             while (await script.StandardOutput.ReadLineAsync() is { } line)
             {
+                banner.AppendLine(line);
                 if (line.StartsWith("Press Ctrl+C", StringComparison.Ordinal))
                 {
+                    deployment.Banner = banner.ToString();
                     return deployment;
                 }
             }
