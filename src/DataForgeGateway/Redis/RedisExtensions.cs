@@ -21,6 +21,9 @@ public static class RedisExtensions
                 options => !options.Enabled || TryParse(options),
                 $"{RedisOptions.SectionName}:ConnectionString is not a valid StackExchange.Redis connection string (host:port,password=...) nor a redis:// URI.")
             .Validate(
+                options => options.InstanceName.IndexOfAny(['{', '}']) < 0,
+                $"{RedisOptions.SectionName}:InstanceName must not contain '{{' or '}}': the gateway's keys carry hash tags of their own (one per caller), which a tag in the prefix would override, putting every key of a Redis Cluster in one slot.")
+            .Validate(
                 options => options.OperationTimeout > TimeSpan.Zero && options.OperationTimeout <= TimeSpan.FromSeconds(30),
                 $"{RedisOptions.SectionName}:OperationTimeout must be more than zero and at most 00:00:30.")
             .ValidateOnStart();

@@ -89,6 +89,19 @@ public sealed class ConfigurationTests
         Assert.Equal(2, stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
+    [Fact]
+    public async Task A_key_prefix_with_a_hash_tag_is_refused_since_it_would_put_every_key_in_one_cluster_slot()
+    {
+        var (exitCode, _, stderr) = await RunGatewayAsync(new()
+        {
+            ["Gateway:Redis:ConnectionString"] = "127.0.0.1:1,connectTimeout=100",
+            ["Gateway:Redis:InstanceName"] = "gateway{prod}:",
+        });
+
+        Assert.Equal(78, exitCode);
+        Assert.StartsWith("Configuration error: Gateway:Redis:InstanceName must not contain '{' or '}'", stderr);
+    }
+
     /// <summary>Runs the built gateway with a valid configuration changed by <paramref name="overrides"/>, until it exits.</summary>
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunGatewayAsync(Dictionary<string, string> overrides)
     {
