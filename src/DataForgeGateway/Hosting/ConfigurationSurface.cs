@@ -38,6 +38,10 @@ public static class ConfigurationSurface
 
     private static readonly string[] LeafPatterns = [.. Bound.SelectMany(b => Leaves(b.Options, b.Section)).Concat(HostKeys)];
 
+    /// <summary>Every key under <c>Gateway</c> the gateway reads, as patterns: <c>*</c> a name of the operator's, <c>#</c> an index.</summary>
+    public static IReadOnlyList<string> GatewayKeys { get; } =
+        [.. LeafPatterns.Where(p => p.StartsWith("Gateway:", StringComparison.Ordinal) && !LeafPatterns.Any(other => other.StartsWith(p + ":", StringComparison.Ordinal))).Distinct()];
+
     public static IReadOnlyList<Regex> Patterns { get; } = [.. LeafPatterns.Select(ToRegex)];
 
     /// <summary>Whether the gateway reads this key (compared as configuration does: ignoring case).</summary>
