@@ -2,7 +2,7 @@ using System.IO.Pipelines;
 using DataForgeGateway.Redis;
 using StackExchange.Redis;
 
-namespace DataForgeGateway.Tests.Redis;
+namespace DataForgeGateway.UnitTests.Redis;
 
 /// <summary>
 /// What counts as "Redis failed, go on without it": the client's own exceptions, and the pipe error it lets through

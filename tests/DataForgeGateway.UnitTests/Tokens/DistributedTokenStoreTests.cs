@@ -1,6 +1,6 @@
 using DataForgeGateway.Tokens;
 
-namespace DataForgeGateway.Tests.Tokens;
+namespace DataForgeGateway.UnitTests.Tokens;
 
 public sealed class DistributedTokenStoreTests
 {

@@ -1,6 +1,6 @@
 using DataForgeGateway.RateLimiting;
 
-namespace DataForgeGateway.Tests.RateLimiting;
+namespace DataForgeGateway.UnitTests.RateLimiting;
 
 /// <summary>The token-bucket arithmetic, on an explicit clock.</summary>
 public sealed class GcraTests

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace DataForgeGateway.Tests.Tokens;
+namespace DataForgeGateway.UnitTests.Tokens;
 
 /// <summary>What the gateway sends to a token endpoint and how it reads the answer, on canned answers.</summary>
 public sealed class Auth0TokenClientTests
@@ -107,13 +107,18 @@ public sealed class Auth0TokenClientTests
     [Fact]
     public async Task An_unreachable_endpoint_is_unavailable()
     {
-        var tenant = new Auth0Options { TokenUrl = $"http://127.0.0.1:{Infrastructure.FreePort.Next()}/oauth/token", ClientId = "c", ClientSecret = "s", Audience = "a" };
-        var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
-        var client = new Auth0TokenClient(services.GetRequiredService<IHttpClientFactory>(), new FakeTimeProvider(Now), NullLogger<Auth0TokenClient>.Instance);
+        var client = new Auth0TokenClient(new SingleClientFactory(new Unreachable()), new FakeTimeProvider(Now), NullLogger<Auth0TokenClient>.Instance);
 
-        var error = await Assert.ThrowsAsync<TokenRequestException>(() => client.RequestAsync("stage", tenant, TimeSpan.Zero, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<TokenRequestException>(() => client.RequestAsync("stage", Tenant, TimeSpan.Zero, CancellationToken.None));
 
         Assert.Equal(TokenFailure.Unavailable, error.Failure);
+    }
+
+    /// <summary>What SocketsHttpHandler throws when nothing listens: connection refused.</summary>
+    private sealed class Unreachable : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            throw new HttpRequestException("Connection refused (127.0.0.1:1)", new System.Net.Sockets.SocketException(111));
     }
 
     private static Auth0TokenClient Client(CannedEndpoint endpoint) =>
