@@ -77,9 +77,9 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         using var fallbacks = new MetricCollector<long>(meters, RateLimitMetrics.MeterName, "dataforge_gateway.ratelimit.fallback_decisions");
         using var redisFailures = new MetricCollector<long>(meters, DataForgeGateway.Redis.RedisMetrics.MeterName, "dataforge_gateway.redis.failures");
 
-        var before = await SendAsync(gateways, 10);
+        var before = await ReplicaSet.SendAsync(gateways, 10);
         await ownRedis.StopAsync();
-        var during = await SendAsync(gateways, 60);
+        var during = await ReplicaSet.SendAsync(gateways, 60);
 
         Assert.All(before, s => Assert.Equal(HttpStatusCode.OK, s));
         Assert.All(during, s => Assert.Contains(s, new[] { HttpStatusCode.OK, HttpStatusCode.TooManyRequests }));
@@ -99,7 +99,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         var gateway = new GatewayHost(_sandbox, Settings(ownRedis), services => services.AddSingleton<TimeProvider>(clock));
         _gateways.Add(gateway);
         var callers = new List<HttpClient> { gateway.CreateCaller() };
-        Assert.All(await SendAsync(callers, 2), s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.All(await ReplicaSet.SendAsync(callers, 2), s => Assert.Equal(HttpStatusCode.OK, s));
         using var redisFailures = new MetricCollector<long>(
             gateway.Services.GetRequiredService<IMeterFactory>(), DataForgeGateway.Redis.RedisMetrics.MeterName, "dataforge_gateway.redis.failures");
         int RateLimitFailures() => redisFailures.GetMeasurementSnapshot().Count(m => (string?)m.Tags["component"] == "ratelimit");
@@ -107,7 +107,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         // Redis stays up but answers nothing: every command waits for OperationTimeout.
         await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true");
         await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "60000", "ALL");
-        Assert.All(await SendAsync(callers, 8), s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.All(await ReplicaSet.SendAsync(callers, 8), s => Assert.Equal(HttpStatusCode.OK, s));
         var firstWave = RateLimitFailures();
 
         // Each time the retry interval is over, eight requests at once: one of them probes Redis (and waits for
@@ -115,7 +115,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         for (var round = 1; round <= 3; round++)
         {
             clock.Advance(TimeSpan.FromSeconds(5));
-            Assert.All(await SendAsync(callers, 8), s => Assert.Equal(HttpStatusCode.OK, s));
+            Assert.All(await ReplicaSet.SendAsync(callers, 8), s => Assert.Equal(HttpStatusCode.OK, s));
             Assert.Equal(firstWave + round, RateLimitFailures());
         }
     }
@@ -131,7 +131,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         var callers = Replicas(1, settings);
         await ownRedis.StopAsync();
 
-        var statuses = await SendAsync(callers, 5);
+        var statuses = await ReplicaSet.SendAsync(callers, 5);
 
         Assert.All(statuses, s => Assert.Equal(expected, s));
         if (type.Length > 0)
@@ -209,13 +209,6 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
 
         return callers;
     }
-
-    private static async Task<HttpStatusCode[]> SendAsync(List<HttpClient> callers, int requests) =>
-        await Task.WhenAll(Enumerable.Range(0, requests).Select(async i =>
-        {
-            using var response = await callers[i % callers.Count].GetAsync("/external/sources?projectId=1");
-            return response.StatusCode;
-        }));
 
     private static async Task<string?> ReadinessAsync(GatewayHost gateway)
     {

@@ -12,18 +12,18 @@ namespace DataForgeGateway.Tests.Redis;
 [Collection(SerialTests.Name)]
 public sealed class HighlyAvailableRedisTests : IAsyncLifetime
 {
-    private readonly List<GatewayHost> _gateways = [];
     private SandboxHost _sandbox = null!;
+    private ReplicaSet _replicas = null!;
 
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _sandbox = await SandboxHost.StartAsync();
+        _replicas = new ReplicaSet(_sandbox);
+    }
 
     public async Task DisposeAsync()
     {
-        foreach (var gateway in _gateways)
-        {
-            await gateway.DisposeAsync();
-        }
-
+        await _replicas.DisposeAsync();
         await _sandbox.DisposeAsync();
     }
 
@@ -31,14 +31,14 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
     public async Task On_a_cluster_three_replicas_share_one_token_and_one_exact_limit()
     {
         await using var cluster = await RedisCluster.StartAsync();
-        var callers = Replicas(3, Limited(cluster.ConnectionString, burst: 20));
+        var callers = _replicas.Start(3, Limited(cluster.ConnectionString, burst: 20));
 
-        var statuses = await LoadAsync(callers, 60);
+        var statuses = await ReplicaSet.SendAsync(callers, 60);
 
         Assert.Equal(20, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(40, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
         Assert.Equal(1, _sandbox.Recorder.TokenRequests);
-        Assert.All(_gateways, gateway => Assert.DoesNotContain(gateway.Logs.Lines, line => line.Contains("Redis", StringComparison.Ordinal) && line.StartsWith("Warning", StringComparison.Ordinal)));
+        Assert.All(_replicas.Gateways, gateway => Assert.DoesNotContain(gateway.Logs.Lines, line => line.Contains("Redis", StringComparison.Ordinal) && line.StartsWith("Warning", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -48,20 +48,20 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         var settings = Limited(cluster.ConnectionString, burst: 100_000);
         settings["Gateway:Redis:OperationTimeout"] = "00:00:00.300";
         settings["Gateway:RateLimits:RedisRetryInterval"] = "00:00:01";
-        var callers = Replicas(2, settings);
-        Assert.All(await LoadAsync(callers, 40), s => Assert.Equal(HttpStatusCode.OK, s));
+        var callers = _replicas.Start(2, settings);
+        Assert.All(await ReplicaSet.SendAsync(callers, 40), s => Assert.Equal(HttpStatusCode.OK, s));
 
         await cluster.Nodes[2].KillAsync();
-        var whileDown = await LoadAsync(callers, 80);
+        var whileDown = await ReplicaSet.SendAsync(callers, 80);
         await cluster.Nodes[2].StartAgainAsync();
         await Eventually.HoldsAsync(() => cluster.Nodes.All(n => n.Command("CLUSTER", "INFO").Contains("cluster_state:ok", StringComparison.Ordinal)), "the cluster is whole again");
 
         var resharding = cluster.ReshardAsync(slots: 1500);
-        var whileMoving = await LoadAsync(callers, 200);
+        var whileMoving = await ReplicaSet.SendAsync(callers, 200);
         Assert.Contains("Moving slot", await resharding);
 
         Assert.All(whileDown.Concat(whileMoving), s => Assert.Equal(HttpStatusCode.OK, s));
-        await ReadinessIsAsync("Healthy", meanwhile: () => LoadAsync(callers, 4).GetAwaiter().GetResult());
+        await ReadinessIsAsync("Healthy", meanwhile: () => ReplicaSet.SendAsync(callers, 4).GetAwaiter().GetResult());
     }
 
     [Fact]
@@ -73,8 +73,8 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         settings["Gateway:RateLimits:RedisRetryInterval"] = "00:00:01";
         settings[$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:PermitsPerSecond"] = (10 / 10800.0).ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings[$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:Burst"] = "10";
-        var callers = Replicas(2, settings);
-        Assert.All(await LoadAsync(callers, 40), s => Assert.Equal(HttpStatusCode.OK, s));
+        var callers = _replicas.Start(2, settings);
+        Assert.All(await ReplicaSet.SendAsync(callers, 40), s => Assert.Equal(HttpStatusCode.OK, s));
 
         // The master dies; the sentinels promote its replica.
         var replicaPort = sentinel.Replica.Port;
@@ -83,16 +83,16 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         await Eventually.HoldsAsync(
             () =>
             {
-                duringFailover.AddRange(LoadAsync(callers, 10).GetAwaiter().GetResult());
+                duringFailover.AddRange(ReplicaSet.SendAsync(callers, 10).GetAwaiter().GetResult());
                 return sentinel.MasterPort() == replicaPort;
             },
             "the sentinels promoted the replica");
         Assert.All(duringFailover, s => Assert.Equal(HttpStatusCode.OK, s));
 
         // Without a restart, the gateway finds the new master: readiness Healthy, limits shared again.
-        await ReadinessIsAsync("Healthy", meanwhile: () => Assert.All(LoadAsync(callers, 4).GetAwaiter().GetResult(), s => Assert.Equal(HttpStatusCode.OK, s)));
-        var others = _gateways.Select(g => g.CreateCaller(GatewayHost.OtherCallerKey)).ToList();
-        var limited = await LoadAsync(others, 30);
+        await ReadinessIsAsync("Healthy", meanwhile: () => Assert.All(ReplicaSet.SendAsync(callers, 4).GetAwaiter().GetResult(), s => Assert.Equal(HttpStatusCode.OK, s)));
+        var others = _replicas.Gateways.Select(g => g.CreateCaller(GatewayHost.OtherCallerKey)).ToList();
+        var limited = await ReplicaSet.SendAsync(others, 30);
         Assert.Equal(10, limited.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(20, limited.Count(s => s == HttpStatusCode.TooManyRequests));
         Assert.Equal(1, _sandbox.Recorder.TokenRequests);
@@ -106,26 +106,6 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         ["Gateway:RateLimits:Default:Burst"] = burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private List<HttpClient> Replicas(int count, Dictionary<string, string?> settings)
-    {
-        var callers = new List<HttpClient>();
-        for (var i = 0; i < count; i++)
-        {
-            var gateway = new GatewayHost(_sandbox, settings);
-            _gateways.Add(gateway);
-            callers.Add(gateway.CreateCaller());
-        }
-
-        return callers;
-    }
-
-    private static async Task<HttpStatusCode[]> LoadAsync(List<HttpClient> callers, int requests) =>
-        await Task.WhenAll(Enumerable.Range(0, requests).Select(async i =>
-        {
-            using var response = await callers[i % callers.Count].GetAsync("/external/sources?projectId=1");
-            return response.StatusCode;
-        }));
-
     private async Task ReadinessIsAsync(string status, Action meanwhile)
     {
         string? last = null;
@@ -133,7 +113,7 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
             () =>
             {
                 meanwhile();
-                return _gateways.All(gateway =>
+                return _replicas.Gateways.All(gateway =>
                 {
                     using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
                     using var response = management.GetAsync("/health/ready").GetAwaiter().GetResult();
