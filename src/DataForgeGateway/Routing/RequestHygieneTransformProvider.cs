@@ -11,9 +11,11 @@ namespace DataForgeGateway.Routing;
 /// </summary>
 internal sealed class RequestHygieneTransformProvider : ITransformProvider
 {
+    // Not Accept-Encoding: DataForge's answers come back uncompressed, so that the gateway can see (and mask) its
+    // own token in them; they are small JSON documents.
     private static readonly string[] ForwardedHeaders =
     [
-        "Accept", "Accept-Encoding", "Accept-Language", "Content-Type", "Content-Length", "Content-Encoding",
+        "Accept", "Accept-Language", "Content-Type", "Content-Length", "Content-Encoding",
         "User-Agent", "tracestate",
     ];
 
