@@ -15,9 +15,9 @@ if (KeysCommand.TryRun(args, Console.Out, Console.Error, out var exitCode))
 
 var builder = WebApplication.CreateBuilder(GatewayHosting.Options(args)); // settings found wherever it starts
 
-builder.AddGatewayConfiguration();   // plus mounted secret files (Gateway:SecretsDirectory)
-builder.AddManagementPort();         // health on a port of its own, which the ingress does not expose
-builder.AddGatewayTelemetry();       // OpenTelemetry traces, metrics, logs (OTLP when configured)
+builder.AddGatewayConfiguration();   // plus mounted secret files (Gateway:SecretsDirectory, Kubernetes' swaps included)
+builder.AddManagementPort();         // health and /metrics on a port of its own, which the ingress does not expose
+builder.AddGatewayTelemetry();       // OpenTelemetry: Prometheus metrics always; traces, metrics, logs over OTLP when configured
 builder.Services.AddGatewayProblemDetails();
 builder.AddAudit();                  // one audit record and request metrics per request
 builder.AddIngress();                // X-Forwarded-* believed from the ingress networks only
@@ -30,17 +30,17 @@ builder.AddGatewayHealthChecks();
 var app = builder.Build();
 
 app.UseIngress();                    // client address and path base as the ingress vouches for them
-app.MapManagementEndpoints();        // management port: /health/live, /health/ready
+app.MapManagementEndpoints();        // management port: /health/live, /health/ready, /metrics
 app.UseAudit();                      // every request on the proxy port leaves one audit record
 app.UseGatewayProblemDetails();      // every error is problem+json with a stable type
-app.UseCanonicalPaths();             // 400 for '..', '%2F', '//', ';' and other path tricks
+app.UseCanonicalPaths();             // 400 for '..', '%2F', '//', ';' and other path tricks; 401 for a key in the path
 app.UseApiKeys();                    // who is calling: the caller behind X-Api-Key
-app.UseCallerPermissions();          // 401 for a missing, wrong or expired key; 403 for an environment or operation not theirs
+app.UseCallerPermissions();          // 401 for a missing, wrong or expired key (429 past too many from one address); 403 for an environment or operation not theirs
 app.MapDataForgeRoutes(proxy =>      // forward: caller headers stripped, the gateway's token injected
 {
     proxy.UseRateLimits();           // 429 over the caller's limits; RateLimit headers when within them
-    proxy.UseRequestValidation();    // 400/413/415 for bad input; 403 for a project or source not theirs
-    proxy.UseUpstreamConcurrencyCap(); // 503 when too many requests are in flight to DataForge
+    proxy.UseRequestValidation();    // 400/413/415 for bad input; 403 for a project or source not theirs; DataForge gets the checked values
+    proxy.UseUpstreamConcurrencyCap(); // 503 when too many requests are in flight to DataForge (each caller a share)
     proxy.UseTokenReplay();          // DataForge said 401: renew the token once, replay the request once
 });
 
