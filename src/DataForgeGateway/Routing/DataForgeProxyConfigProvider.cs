@@ -1,6 +1,5 @@
 using DataForgeGateway.Callers;
 using DataForgeGateway.Hosting;
-using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
@@ -15,37 +14,26 @@ namespace DataForgeGateway.Routing;
 internal sealed class DataForgeProxyConfigProvider : IProxyConfigProvider, IDisposable
 {
     private readonly LiveOptions<GatewayOptions> _options;
-    private readonly Lock _gate = new();
-    private CancellationTokenSource _changed = new();
-    private volatile ProxyConfig? _config;
+
+    // YARP's own provider holds the routes and signals each change; this class only builds what it holds.
+    private readonly Lazy<InMemoryConfigProvider> _routes;
 
     public DataForgeProxyConfigProvider(LiveOptions<GatewayOptions> options)
     {
         _options = options;
+        _routes = new(() =>
+        {
+            var (routes, clusters) = TryBuild();
+            return new InMemoryConfigProvider(routes, clusters);
+        });
         _options.Changed += Update;
     }
 
-    public IProxyConfig GetConfig()
-    {
-        if (_config is { } config)
-        {
-            return config;
-        }
+    public IProxyConfig GetConfig() => _routes.Value.GetConfig();
 
-        // Under the lock Update takes: a first build must not overwrite a newer one, nor pair with a stale token.
-        lock (_gate)
-        {
-            return _config ??= TryBuild(_changed.Token);
-        }
-    }
+    public void Dispose() => _options.Changed -= Update;
 
-    public void Dispose()
-    {
-        _options.Changed -= Update;
-        _changed.Dispose();
-    }
-
-    internal static ProxyConfig Build(GatewayOptions options, CancellationToken changed)
+    internal static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(GatewayOptions options)
     {
         var routes = new List<RouteConfig>();
         var clusters = new List<ClusterConfig>();
@@ -84,7 +72,7 @@ internal sealed class DataForgeProxyConfigProvider : IProxyConfigProvider, IDisp
             }
         }
 
-        return new ProxyConfig(routes, clusters, new CancellationChangeToken(changed));
+        return (routes, clusters);
     }
 
     private static RouteConfig Route(string environment, DataForgeOperation operation, string clusterId, string prefix)
@@ -103,33 +91,23 @@ internal sealed class DataForgeProxyConfigProvider : IProxyConfigProvider, IDisp
         return prefix.Length == 0 ? route : route.WithTransformPathRemovePrefix(prefix);
     }
 
-    private ProxyConfig TryBuild(CancellationToken changed)
+    private (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) TryBuild()
     {
         // YARP may ask before start-up validation has run. Invalid options give no routes here, and the validator
         // then stops start-up with its one line naming the key, rather than YARP with a stack trace.
         try
         {
-            return Build(_options.Current, changed);
+            return Build(_options.Current);
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException)
         {
-            return new ProxyConfig([], [], new CancellationChangeToken(changed));
+            return ([], []);
         }
     }
 
     private void Update(GatewayOptions options)
     {
-        CancellationTokenSource previous;
-        lock (_gate)
-        {
-            previous = _changed;
-            _changed = new CancellationTokenSource();
-            _config = Build(options, _changed.Token);
-        }
-
-        previous.Cancel();
-        previous.Dispose();
+        var (routes, clusters) = Build(options);
+        _routes.Value.Update(routes, clusters);
     }
-
-    internal sealed record ProxyConfig(IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters, IChangeToken ChangeToken) : IProxyConfig;
 }
