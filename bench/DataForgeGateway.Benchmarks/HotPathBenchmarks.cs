@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using BenchmarkDotNet.Attributes;
 using DataForgeGateway.Audit;
 using DataForgeGateway.Callers;
@@ -9,7 +8,6 @@ using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DataForgeGateway.Benchmarks;
 

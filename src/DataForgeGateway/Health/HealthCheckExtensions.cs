@@ -1,7 +1,5 @@
-using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
 using DataForgeGateway.Routing;
-using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DataForgeGateway.Health;

@@ -2,7 +2,6 @@ using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Yarp.ReverseProxy.Configuration;
 
 namespace DataForgeGateway.RateLimiting;
 

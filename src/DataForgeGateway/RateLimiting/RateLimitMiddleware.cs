@@ -1,6 +1,5 @@
 using DataForgeGateway.Problems;
 using DataForgeGateway.Routing;
-using Yarp.ReverseProxy.Model;
 
 namespace DataForgeGateway.RateLimiting;
 

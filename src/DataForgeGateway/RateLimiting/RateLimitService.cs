@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using DataForgeGateway.Callers;
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
-using StackExchange.Redis;
 
 namespace DataForgeGateway.RateLimiting;
 

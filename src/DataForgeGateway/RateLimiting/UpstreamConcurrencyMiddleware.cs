@@ -2,7 +2,6 @@ using System.Threading.RateLimiting;
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Problems;
 using DataForgeGateway.Routing;
-using Yarp.ReverseProxy.Model;
 
 namespace DataForgeGateway.RateLimiting;
 

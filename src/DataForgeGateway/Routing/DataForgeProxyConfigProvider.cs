@@ -1,4 +1,3 @@
-using DataForgeGateway.Callers;
 using DataForgeGateway.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;

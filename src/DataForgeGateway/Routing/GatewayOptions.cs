@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace DataForgeGateway.Routing;

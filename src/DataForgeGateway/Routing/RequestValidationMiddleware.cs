@@ -3,7 +3,6 @@ using DataForgeGateway.Callers;
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Problems;
 using Microsoft.AspNetCore.Http.Features;
-using Yarp.ReverseProxy.Model;
 
 namespace DataForgeGateway.Routing;
 

@@ -1,7 +1,6 @@
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace DataForgeGateway.Tokens;

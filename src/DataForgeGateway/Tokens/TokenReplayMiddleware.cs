@@ -1,7 +1,6 @@
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Problems;
 using DataForgeGateway.Routing;
-using Yarp.ReverseProxy.Model;
 
 namespace DataForgeGateway.Tokens;
 

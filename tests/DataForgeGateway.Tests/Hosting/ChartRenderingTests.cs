@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DataForgeGateway.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace DataForgeGateway.Tests.Hosting;

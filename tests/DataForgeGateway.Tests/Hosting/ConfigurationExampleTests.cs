@@ -1,7 +1,6 @@
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Callers;
 using DataForgeGateway.Routing;
-using DataForgeGateway.Tests.Infrastructure;
 using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Configuration;
 

@@ -1,6 +1,5 @@
 using DataForgeGateway.Hosting;
 using System.Text.RegularExpressions;
-using DataForgeGateway.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace DataForgeGateway.Tests.Hosting;

@@ -1,6 +1,5 @@
 using System.Net;
 using DataForgeGateway.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DataForgeGateway.Tests.Tokens;
