@@ -28,6 +28,24 @@ internal static class FreePort
         throw new InvalidOperationException($"no free port between {First} and {EphemeralStart}");
     }
 
+    /// <summary>
+    /// A port for a Redis Cluster node, which also listens on its port plus 10000 (the cluster bus): both below the
+    /// ephemeral range and both free.
+    /// </summary>
+    public static int NextWithClusterBus()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(12000, EphemeralStart - 10000);
+            if (IsFree(port) && IsFree(port + 10000))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException("no free pair of ports for a Redis Cluster node");
+    }
+
     public static bool IsFree(int port)
     {
         try

@@ -23,9 +23,9 @@ public sealed class RedisNode : IAsyncDisposable
     public string Endpoint => $"127.0.0.1:{Port}";
 
     /// <summary>Starts redis-server on a free port in a folder of its own with <paramref name="arguments"/> (a config file first, if any).</summary>
-    public static async Task<RedisNode> StartAsync(string root, Func<int, string[]> arguments)
+    public static async Task<RedisNode> StartAsync(string root, Func<int, string[]> arguments, bool clusterBus = false)
     {
-        var port = FreePort.Next();
+        var port = clusterBus ? FreePort.NextWithClusterBus() : FreePort.Next();
         var directory = Path.Combine(root, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
         var node = new RedisNode(port, directory, arguments(port));
@@ -43,11 +43,17 @@ public sealed class RedisNode : IAsyncDisposable
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (apt-get install -y redis-server).");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        var output = new StringBuilder();
+        _process.OutputDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
+        _process.ErrorDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        await Eventually.HoldsAsync(() => Command("PING").StartsWith("+PONG", StringComparison.Ordinal), $"redis-server on {Port} answers PING");
+        var process = _process;
+        await Eventually.HoldsAsync(
+            () => process.HasExited
+                ? throw new InvalidOperationException($"redis-server on {Port} exited: {output}")
+                : Command("PING").StartsWith("+PONG", StringComparison.Ordinal),
+            $"redis-server on {Port} answers PING");
     }
 
     /// <summary>Kills the process, as a crashed node or a lost machine would end.</summary>
@@ -108,12 +114,15 @@ public sealed class RedisCluster : IAsyncDisposable
         var cluster = new RedisCluster();
         for (var i = 0; i < 3; i++)
         {
-            cluster.Nodes.Add(await RedisNode.StartAsync(cluster._root.FullName, port =>
-            [
-                "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "no",
-                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
-                "--save", "", "--appendonly", "no",
-            ]));
+            cluster.Nodes.Add(await RedisNode.StartAsync(
+                cluster._root.FullName,
+                port =>
+                [
+                    "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "no",
+                    "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
+                    "--save", "", "--appendonly", "no",
+                ],
+                clusterBus: true));
         }
 
         var create = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
