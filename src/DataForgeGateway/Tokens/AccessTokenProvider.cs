@@ -154,12 +154,7 @@ internal sealed partial class AccessTokenProvider(
     };
 
     /// <summary>How long renewals wait after the <paramref name="refusals"/>th refusal in a row of tokens DataForge never accepted.</summary>
-    private TimeSpan BrakeDelay(int refusals)
-    {
-        var options = tokenOptions.Current;
-        var delay = options.RetryInitialDelay * Math.Pow(2, Math.Clamp(refusals - 1, 0, 30));
-        return delay < options.RetryMaxDelay ? delay : options.RetryMaxDelay;
-    }
+    private TimeSpan BrakeDelay(int refusals) => tokenOptions.Current.ExponentialDelay(refusals);
 
     private async Task<AccessToken> RenewAsync(
         string environment, TokenSlot slot, AccessToken? current, Trigger trigger, AccessToken? rejected, CancellationToken cancellationToken)
@@ -294,16 +289,14 @@ internal sealed partial class AccessTokenProvider(
     private TimeSpan Backoff(int failures, TimeSpan? retryAfter)
     {
         var options = tokenOptions.Current;
-        var exponential = options.RetryInitialDelay * Math.Pow(2, Math.Min(failures - 1, 30));
-        var capped = exponential < options.RetryMaxDelay ? exponential : options.RetryMaxDelay;
+        var capped = options.ExponentialDelay(failures);
 
         // Equal jitter: at least half the delay, so replicas that failed together do not retry together.
         var delay = (capped / 2) + (capped / 2 * Random.Shared.NextDouble());
 
         // Auth0's Retry-After (or another replica's failure marker) is honoured up to RetryMaxDelay and no longer:
         // a confused endpoint asking for ten minutes must not stop token fetching for ten minutes.
-        var asked = retryAfter is { } wait && wait > options.RetryMaxDelay ? options.RetryMaxDelay : retryAfter;
-        return asked is { } honoured && honoured > delay ? honoured : delay;
+        return retryAfter is { } asked && options.AtMostRetryMaxDelay(asked) is var honoured && honoured > delay ? honoured : delay;
     }
 
     private static string TriggerName(Trigger trigger) => trigger switch

@@ -25,7 +25,8 @@ internal sealed partial class DistributedTokenStore(
     private const int HeaderLength = 1 + 8 + 8;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    private (int Generation, IDistributedCache Cache)? _cache;
+    // One reference, replaced whole: a reader never pairs one connection's generation with another's cache.
+    private volatile CacheOfConnection? _cache;
 
     // Compare-and-delete: a holder whose lock expired must not release the next holder's.
     private const string ReleaseScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
@@ -159,8 +160,7 @@ internal sealed partial class DistributedTokenStore(
         try
         {
             var connection = await redis.GetAsync();
-            var max = tokenOptions.Current.RetryMaxDelay;
-            retryAfter = retryAfter < max ? retryAfter : max;
+            retryAfter = tokenOptions.Current.AtMostRetryMaxDelay(retryAfter);
             var milliseconds = (long)retryAfter.TotalMilliseconds;
             await connection.GetDatabase().StringSetAsync(FailureKey(scope), milliseconds, retryAfter);
             await connection.GetSubscriber().PublishAsync(Channel(scope), $"{FailedPrefix}{milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
@@ -198,9 +198,8 @@ internal sealed partial class DistributedTokenStore(
 
     private TimeSpan? Capped(TimeSpan setFor, TimeSpan remaining)
     {
-        var max = tokenOptions.Current.RetryMaxDelay;
         var elapsed = setFor > remaining ? setFor - remaining : TimeSpan.Zero;
-        var left = (setFor < max ? setFor : max) - elapsed;
+        var left = tokenOptions.Current.AtMostRetryMaxDelay(setFor) - elapsed;
         return left > TimeSpan.Zero ? left : null;
     }
 
@@ -265,9 +264,11 @@ internal sealed partial class DistributedTokenStore(
         }
 
         var cache = new RedisCache(new RedisCacheOptions { InstanceName = redisOptions.Value.InstanceName, ConnectionMultiplexerFactory = redis.GetAsync });
-        _cache = (generation, cache);
+        _cache = new CacheOfConnection(generation, cache);
         return cache;
     }
+
+    private sealed record CacheOfConnection(int Generation, IDistributedCache Cache);
 
     private string LockKey(TokenScope scope) => $"{redisOptions.Value.InstanceName}{scope.CacheKey}:lock";
 

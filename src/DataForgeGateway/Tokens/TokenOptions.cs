@@ -40,6 +40,15 @@ public sealed class TokenOptions
     /// <summary>Largest request body kept so the request can be replayed once when DataForge rejects the token.</summary>
     public int MaxReplayBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// <paramref name="wait"/>, but never longer than <see cref="RetryMaxDelay"/>: no wait asked for from outside (a
+    /// Retry-After, another replica's marker) holds token fetching longer than the gateway's own back-off would.
+    /// </summary>
+    internal TimeSpan AtMostRetryMaxDelay(TimeSpan wait) => wait < RetryMaxDelay ? wait : RetryMaxDelay;
+
+    /// <summary>The <paramref name="attempt"/>th wait of the exponential back-off: <see cref="RetryInitialDelay"/> doubling, up to <see cref="RetryMaxDelay"/>.</summary>
+    internal TimeSpan ExponentialDelay(int attempt) => AtMostRetryMaxDelay(RetryInitialDelay * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30)));
+
     internal sealed class Validator : IValidateOptions<TokenOptions>
     {
         public ValidateOptionsResult Validate(string? name, TokenOptions options)
