@@ -45,9 +45,12 @@ internal static class CanonicalPathMiddleware
     {
         foreach (var range in path.Split('/'))
         {
+            // Every request passes here: only a segment with an escape is decoded (allocating); the rest is read in place.
             var segment = path[range];
             if (segment.Length >= Callers.ApiKeyFormat.Prefix.Length
-                && (segment.Contains('%') ? Uri.UnescapeDataString(segment.ToString()) : segment.ToString()).Contains(Callers.ApiKeyFormat.Prefix, StringComparison.OrdinalIgnoreCase))
+                && (segment.Contains('%')
+                    ? Uri.UnescapeDataString(segment.ToString()).Contains(Callers.ApiKeyFormat.Prefix, StringComparison.OrdinalIgnoreCase)
+                    : segment.Contains(Callers.ApiKeyFormat.Prefix, StringComparison.OrdinalIgnoreCase)))
             {
                 return true;
             }
