@@ -14,7 +14,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable
     private volatile Lazy<Task<IConnectionMultiplexer>> _connection;
     private readonly IOptions<RedisOptions> _options;
     private string? _connectedWith;
-    private string? _endpoints;
+    private About? _about;
     private int _generation;
 
     public RedisConnection(IOptions<RedisOptions> options, RedisMetrics metrics, ILogger<RedisConnection> logger, Hosting.LiveOptions<RedisOptions>? live = null)
@@ -36,7 +36,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable
     public int Generation => Volatile.Read(ref _generation);
 
     /// <summary>Where Redis is, as the logs name it: the endpoints, never the password.</summary>
-    public string Endpoints => _endpoints ??= EndpointsOf(ConnectedWith);
+    public string Endpoints => AboutConnection.Endpoints;
 
     /// <summary>The connection string of the connection in use; read lazily, after start-up validation.</summary>
     private string ConnectedWith => _connectedWith ?? _options.Value.ConnectionString;
@@ -54,38 +54,38 @@ internal sealed partial class RedisConnection : IAsyncDisposable
     /// <summary>A Redis failure as a log line gives it: the endpoint and the cause, with any password cut out.</summary>
     public string Describe(Exception e)
     {
-        var message = e.Message;
-        if (Password(new RedisOptions { ConnectionString = ConnectedWith }) is { Length: > 0 } password)
-        {
-            message = message.Replace(password, "***", StringComparison.Ordinal);
-        }
-
-        return $"{e.GetType().Name} at {Endpoints}: {message}";
+        var about = AboutConnection;
+        var message = about.Password is { Length: > 0 } password ? e.Message.Replace(password, "***", StringComparison.Ordinal) : e.Message;
+        return $"{e.GetType().Name} at {about.Endpoints}: {message}";
     }
 
-    /// <summary>The endpoints as logs name them; a connection string that does not parse is reported by validation instead.</summary>
-    private static string EndpointsOf(string connectionString)
+    /// <summary>What logs say of the connection in use, from one reading of its connection string.</summary>
+    private About AboutConnection
     {
-        var options = new RedisOptions { ConnectionString = connectionString };
-        try
+        get
         {
-            return options.Enabled ? string.Join(",", options.Parse().EndPoints.Select(Format)) : "";
-        }
-        catch (ArgumentException)
-        {
-            return "(invalid connection string)";
+            var connectedWith = ConnectedWith;
+            var about = _about;
+            return about is not null && about.ConnectionString == connectedWith ? about : _about = About.Of(connectedWith);
         }
     }
 
-    private static string? Password(RedisOptions options)
+    /// <summary>The endpoints as logs name them, and the password to keep out of them.</summary>
+    private sealed record About(string ConnectionString, string Endpoints, string? Password)
     {
-        try
+        public static About Of(string connectionString)
         {
-            return options.Enabled ? options.Parse().Password : null;
-        }
-        catch (ArgumentException)
-        {
-            return null;
+            var options = new RedisOptions { ConnectionString = connectionString };
+            try
+            {
+                var parsed = options.Enabled ? options.Parse() : null;
+                return new About(connectionString, parsed is null ? "" : string.Join(",", parsed.EndPoints.Select(Format)), parsed?.Password);
+            }
+            catch (ArgumentException)
+            {
+                // A connection string that does not parse is reported by validation, in one line.
+                return new About(connectionString, "(invalid connection string)", null);
+            }
         }
     }
 
@@ -135,7 +135,6 @@ internal sealed partial class RedisConnection : IAsyncDisposable
 
             _retired.Add(_connection);
             _connectedWith = options.ConnectionString;
-            _endpoints = null;
             _connection = new(() => ConnectAsync(options));
             Interlocked.Increment(ref _generation);
         }
