@@ -25,8 +25,11 @@ public sealed class ManagementOptions
                 : ValidatePort(options);
 
         /// <summary>An absolute http or https URL, its host possibly a wildcard (<c>*</c>, <c>+</c>).</summary>
-        internal static bool IsListenUrl(string url) =>
-            Uri.TryCreate(url.Replace("://*", "://x", StringComparison.Ordinal).Replace("://+", "://x", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+        internal static bool IsListenUrl(string url) => TryParseListenUrl(url, out _);
+
+        /// <summary>A URL Kestrel listens on, as a <see cref="Uri"/>: a wildcard host (<c>*</c>, <c>+</c>) is read as 0.0.0.0.</summary>
+        internal static bool TryParseListenUrl(string url, out Uri uri) =>
+            Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out uri!)
             && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0 && url.Contains("://", StringComparison.Ordinal);
 
         private ValidateOptionsResult ValidatePort(ManagementOptions options) => options.Port switch

@@ -60,7 +60,7 @@ public static class StartupExtensions
     {
         foreach (var url in urls)
         {
-            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || uri.Port <= 0)
+            if (!Health.ManagementOptions.Validator.TryParseListenUrl(url, out var uri) || uri.Port <= 0)
             {
                 continue;
             }

@@ -24,7 +24,7 @@ internal sealed class FailedAuthenticationLimiter(LiveOptions<RateLimitOptions> 
         }
 
         var limit = BucketLimit.From("failed-authentication", settings.PermitsPerSecond, settings.Burst);
-        var now = (clock.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        var now = Gcra.NowMicros(clock);
         if (_tats.Count > ForgetAbove)
         {
             foreach (var (known, tat) in _tats)

@@ -29,6 +29,9 @@ internal readonly record struct BucketState(bool Admitted, long Remaining, long 
 /// </summary>
 internal static class Gcra
 {
+    /// <summary>Now, in the algorithm's unit: microseconds since the Unix epoch.</summary>
+    public static long NowMicros(TimeProvider clock) => (clock.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
     /// <summary>Decides one request against one bucket; <paramref name="tat"/> is the stored TAT (or null) and becomes the new one.</summary>
     public static BucketState Decide(ref long? tat, long now, BucketLimit limit)
     {

@@ -114,7 +114,7 @@ internal sealed partial class RateLimitService
         return Interlocked.CompareExchange(ref _policies, fresh, policies) == policies ? fresh : _policies!;
     }
 
-    private long NowMicros() => (_clock.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+    private long NowMicros() => Gcra.NowMicros(_clock);
 
     private RateLimitDecision Fallback(string caller, BucketSet buckets, long nowMicros, string operation)
     {
