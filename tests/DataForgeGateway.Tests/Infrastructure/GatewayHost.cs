@@ -30,17 +30,10 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
     public GatewayHost(SandboxHost sandbox, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         ManagementPort = FreePort.Next();
-        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        _settings = new Dictionary<string, string?>(SandboxSettings(sandbox), StringComparer.OrdinalIgnoreCase)
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Gateway:Management:Url"] = $"http://127.0.0.1:{ManagementPort}",
-            ["Gateway:DefaultEnvironment"] = "stage",
-            ["Gateway:Environments:stage:BaseUrl"] = sandbox.BaseUrl,
-            ["Gateway:Environments:stage:Auth0:TokenUrl"] = sandbox.TokenUrl,
-            ["Gateway:Environments:stage:Auth0:ClientId"] = SandboxHost.ClientId,
-            ["Gateway:Environments:stage:Auth0:ClientSecret"] = SandboxHost.ClientSecret,
-            ["Gateway:Environments:stage:Auth0:Audience"] = SandboxHost.Audience,
-            [$"Gateway:Callers:{CallerName}:Keys:0:Sha256"] = Sha256(CallerKey),
             [$"Gateway:Callers:{OtherCallerName}:Keys:0:Sha256"] = Sha256(OtherCallerKey),
 
             // Every span recorded, as in a gateway that exports them: the tests read them, and the secret scan covers them.
@@ -63,6 +56,18 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
     }
 
     public int ManagementPort { get; }
+
+    /// <summary>A working gateway in front of <paramref name="sandbox"/>: its environment, its tenant, one caller.</summary>
+    public static Dictionary<string, string?> SandboxSettings(SandboxHost sandbox) => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Gateway:DefaultEnvironment"] = "stage",
+        ["Gateway:Environments:stage:BaseUrl"] = sandbox.BaseUrl,
+        ["Gateway:Environments:stage:Auth0:TokenUrl"] = sandbox.TokenUrl,
+        ["Gateway:Environments:stage:Auth0:ClientId"] = SandboxHost.ClientId,
+        ["Gateway:Environments:stage:Auth0:ClientSecret"] = SandboxHost.ClientSecret,
+        ["Gateway:Environments:stage:Auth0:Audience"] = SandboxHost.Audience,
+        [$"Gateway:Callers:{CallerName}:Keys:0:Sha256"] = Sha256(CallerKey),
+    };
 
     public CapturedLogs Logs { get; } = new();
 

@@ -47,18 +47,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     {
         var proxyPort = FreePort.Next();
         var managementPort = FreePort.Next();
-        var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["urls"] = $"http://127.0.0.1:{proxyPort}",
-            ["Gateway:Management:Url"] = $"http://127.0.0.1:{managementPort}",
-            ["Gateway:DefaultEnvironment"] = "stage",
-            ["Gateway:Environments:stage:BaseUrl"] = sandbox.BaseUrl,
-            ["Gateway:Environments:stage:Auth0:TokenUrl"] = sandbox.TokenUrl,
-            ["Gateway:Environments:stage:Auth0:ClientId"] = SandboxHost.ClientId,
-            ["Gateway:Environments:stage:Auth0:ClientSecret"] = SandboxHost.ClientSecret,
-            ["Gateway:Environments:stage:Auth0:Audience"] = SandboxHost.Audience,
-            [$"Gateway:Callers:{GatewayHost.CallerName}:Keys:0:Sha256"] = GatewayHost.Sha256(GatewayHost.CallerKey),
-        };
+        var all = GatewayHost.SandboxSettings(sandbox);
+        all["urls"] = $"http://127.0.0.1:{proxyPort}";
+        all["Gateway:Management:Url"] = $"http://127.0.0.1:{managementPort}";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             all[key] = value;
