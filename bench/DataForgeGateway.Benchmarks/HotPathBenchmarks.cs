@@ -1,9 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using DataForgeGateway.Audit;
 using DataForgeGateway.Callers;
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.RateLimiting;
-using DataForgeGateway.Routing;
+using DataForgeGateway.Settings;
 using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

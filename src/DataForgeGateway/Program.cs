@@ -39,7 +39,8 @@ app.UseCallerPermissions();          // 401 for a missing, wrong or expired key 
 app.MapDataForgeRoutes(proxy =>      // forward: caller headers stripped, the gateway's token injected
 {
     proxy.UseRateLimits();           // 429 over the caller's limits; RateLimit headers when within them
-    proxy.UseRequestValidation();    // 400/413/415 for bad input; 403 for a project or source not theirs; DataForge gets the checked values
+    proxy.UseRequestValidation();    // 400/413/415 for bad input; DataForge gets the checked values, never the caller's bytes
+    proxy.UseProjectAndSourcePermissions(); // 403 for a project or source not theirs
     proxy.UseUpstreamConcurrencyCap(); // 503 when too many requests are in flight to DataForge (each caller a share)
     proxy.UseTokenReplay();          // DataForge said 401: renew the token once, replay the request once
 });

@@ -1,4 +1,6 @@
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
 using Microsoft.Extensions.Logging.Console;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -25,6 +27,13 @@ public static class AuditExtensions
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<AuditWriter>());
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(GatewayMetrics.MeterName, AuditWriter.MeterName));
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            // Nowhere to send them: spare the audit writer a log record per request that goes nowhere.
+            builder.Logging.AddFilter<OpenTelemetryLoggerProvider>(AuditWriter.Category, LogLevel.None);
+        }
+
         builder.Services.AddSingleton<ITransformProvider, UpstreamStatusTransformProvider>();
         return builder;
     }

@@ -1,10 +1,10 @@
 using System.Diagnostics;
+using DataForgeGateway.Api;
 using DataForgeGateway.Callers;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.RateLimiting;
-using DataForgeGateway.Routing;
-using DataForgeGateway.Telemetry;
+using DataForgeGateway.Tokens;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Model;
 
 namespace DataForgeGateway.Audit;
 
@@ -26,6 +26,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
             Trace = RequestTrace.Begin(context),
         };
         context.Features.Set(record);
+        context.Features.Set<IRequestTraceFeature>(record);
         try
         {
             await next(context);
@@ -48,17 +49,26 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
             record.KeyId = caller.KeyId;
         }
 
-        var route = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config;
-        if (route is not null)
+        var parameters = context.Features.Get<RequestParameters>();
+        record.ProjectId = parameters?.ProjectId;
+        record.SourceId = parameters?.SourceId;
+        record.TokenSource = context.Features.Get<TokenAttempt>()?.Source switch
         {
-            record.Environment = RouteMetadata.EnvironmentOf(route);
-            record.Operation = route.Metadata?.GetValueOrDefault(RouteMetadata.Operation);
-            record.Path = route.Match.Path ?? "";
+            TokenSource.Memory => "memory",
+            TokenSource.Redis => "redis",
+            TokenSource.Auth0 => "auth0",
+            _ => null,
+        };
+        if (context.GetDataForgeRoute() is { } route)
+        {
+            record.Environment = route.Environment;
+            record.Operation = route.Operation.Name;
+            record.Path = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? route.Operation.PathTemplate;
             // The filter is the caller's free text: kept only for a caller the gateway knows, bounded, and never
             // when the path held something shaped like a key.
             if (context.User.Identity is CallerIdentity { IsAuthenticated: true } && context.Features.Get<SecretInPath>() is null)
             {
-                var filter = context.Features.Get<ValidatedRequest>()?.NameFilter ?? context.Request.RouteValues["filter"] as string;
+                var filter = parameters?.NameFilter ?? context.Request.RouteValues["filter"] as string;
                 record.NameFilter ??= filter is { Length: > NameFilter.MaxLength } ? filter[..NameFilter.MaxLength] + "…" : filter;
             }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Serialization;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.RateLimiting;
 
 namespace DataForgeGateway.Audit;
@@ -9,7 +10,7 @@ namespace DataForgeGateway.Audit;
 /// What happened to one request, filled in by each stage it passes through and written once it is over. It holds
 /// who called (caller and key id, never the key), what they asked for, and what came of it.
 /// </summary>
-public sealed class AuditRecord
+public sealed class AuditRecord : IRequestTraceFeature
 {
     [JsonPropertyName("time")]
     public DateTimeOffset Time { get; set; }
@@ -91,8 +92,9 @@ public sealed class AuditRecord
 
     internal IPAddress? ClientIp { get; set; }
 
-    /// <summary>The request's trace context (<see cref="Telemetry.RequestTrace"/>).</summary>
-    internal ActivityContext Trace { get; set; }
+    /// <summary>The request's trace context (<see cref="RequestTrace"/>).</summary>
+    [JsonIgnore]
+    public ActivityContext Trace { get; internal set; }
 
     private static string Describe(RateLimitDecision decision) => decision.Admitted
         ? $"admitted:{SourceName(decision.Source)}{(decision.States.Length == 0 ? "" : $":r={decision.MinRemaining}")}"

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using System.Security.Claims;
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
 
 namespace DataForgeGateway.Callers;
 

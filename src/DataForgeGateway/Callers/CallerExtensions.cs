@@ -1,4 +1,5 @@
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
+using OpenTelemetry.Metrics;
 
 namespace DataForgeGateway.Callers;
 
@@ -9,6 +10,9 @@ public static class CallerExtensions
     {
         builder.Services.AddValidatedOptions<CallersOptions, CallersOptions.Validator>(CallersOptions.SectionName);
         builder.Services.AddSingleton<CallerDirectory>();
+        builder.Services.AddSingleton<FailedAuthenticationLimiter>();
+        builder.Services.AddSingleton<CallerMetrics>();
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(CallerMetrics.MeterName));
         return builder;
     }
 
@@ -17,4 +21,11 @@ public static class CallerExtensions
 
     /// <summary>DataForge routes need a valid key (401) whose caller may use the environment and operation (403).</summary>
     public static IApplicationBuilder UseCallerPermissions(this IApplicationBuilder app) => app.UseMiddleware<CallerPermissionMiddleware>();
+
+    /// <summary>Once the request's values are checked: 403 for a project or source not the caller's.</summary>
+    public static IReverseProxyApplicationBuilder UseProjectAndSourcePermissions(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<ResourcePermissionMiddleware>();
+        return proxy;
+    }
 }

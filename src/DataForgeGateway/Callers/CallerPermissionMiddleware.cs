@@ -1,23 +1,23 @@
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Api;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Problems;
-using DataForgeGateway.Routing;
-using Yarp.ReverseProxy.Model;
+using DataForgeGateway.Settings;
 
 namespace DataForgeGateway.Callers;
 
 /// <summary>
 /// A DataForge route needs a caller (401 problem+json with <c>WWW-Authenticate</c> and a type saying what was wrong
 /// with the key) that may use the route's environment and operation (403 saying which). Projects and sources are
-/// checked once the request is read. Other paths pass: they end in 404 or 405 whoever asks.
+/// checked once the request is read (<see cref="ResourcePermissionMiddleware"/>). Other paths pass: they end in 404 or 405 whoever asks.
 /// </summary>
-internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptions<GatewayOptions> gateway, RateLimiting.FailedAuthenticationLimiter failures)
+internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptions<GatewayOptions> gateway, FailedAuthenticationLimiter failures)
 {
     private const string Challenge = ApiKeyMiddleware.Challenge;
 
     public Task InvokeAsync(HttpContext context)
     {
-        var route = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config;
-        var environment = route is null ? UnknownEnvironment(context.Request.Path) : RouteMetadata.EnvironmentOf(route);
+        var route = context.GetDataForgeRoute();
+        var environment = route is null ? UnknownEnvironment(context.Request.Path) : route.Environment;
         if (environment is null)
         {
             return next(context);
@@ -40,7 +40,7 @@ internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptio
             return context.WriteProblemAsync(GatewayProblem.Forbidden, $"Caller '{caller.Name}' may not use environment '{environment}'.");
         }
 
-        var operation = route.Metadata?.GetValueOrDefault(RouteMetadata.Operation) ?? "";
+        var operation = route.Operation.Name;
         if (!caller.MayCall(operation))
         {
             return context.WriteProblemAsync(GatewayProblem.Forbidden, $"Caller '{caller.Name}' may not call operation '{operation}'.");

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
-using DataForgeGateway.Routing;
+using DataForgeGateway.Api;
+using DataForgeGateway.Settings;
 using Microsoft.Extensions.Options;
 
 namespace DataForgeGateway.Callers;
@@ -26,7 +27,7 @@ public sealed partial class CallersOptions
         public ValidateOptionsResult Validate(string? name, CallersOptions options)
         {
             var environments = configuration.GetSection($"{SectionName}:Environments").GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            var operations = DataForgeOperation.All.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+            var operations = DataForgeOperation.Names.ToHashSet(StringComparer.Ordinal);
             var failures = new List<string>();
             if (options.Callers.Count == 0)
             {
@@ -160,10 +161,10 @@ public sealed class CallerOptions
     public bool UnrestrictedSources { get; set; }
 
     /// <summary>The caller's limit over all operations. Empty: <c>Gateway:RateLimits:Default</c>.</summary>
-    public RateLimiting.RateLimitPolicyOptions? RateLimit { get; set; }
+    public RateLimitPolicyOptions? RateLimit { get; set; }
 
     /// <summary>The caller's limits per operation, on top of <see cref="RateLimit"/>. Missing: <c>Gateway:RateLimits:Operations</c>.</summary>
-    public Dictionary<string, RateLimiting.RateLimitPolicyOptions> OperationRateLimits { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, RateLimitPolicyOptions> OperationRateLimits { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One API key, as its hash, with the window in which it is accepted.</summary>

@@ -1,5 +1,5 @@
-using DataForgeGateway.Hosting;
-using DataForgeGateway.Routing;
+using DataForgeGateway.Primitives;
+using DataForgeGateway.Settings;
 using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

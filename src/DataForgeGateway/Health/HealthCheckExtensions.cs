@@ -1,5 +1,5 @@
 using DataForgeGateway.Redis;
-using DataForgeGateway.Routing;
+using DataForgeGateway.Settings;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DataForgeGateway.Health;

@@ -5,6 +5,7 @@ using DataForgeGateway.Callers;
 using DataForgeGateway.Health;
 using DataForgeGateway.Redis;
 using DataForgeGateway.Routing;
+using DataForgeGateway.Settings;
 using DataForgeGateway.Tokens;
 
 namespace DataForgeGateway.Hosting;
@@ -26,7 +27,7 @@ public static class ConfigurationSurface
         (ManagementOptions.SectionName, typeof(ManagementOptions)),
         (RequestOptions.SectionName, typeof(RequestOptions)),
         (IngressOptions.SectionName, typeof(IngressOptions)),
-        (DataForgeGateway.RateLimiting.RateLimitOptions.SectionName, typeof(DataForgeGateway.RateLimiting.RateLimitOptions)),
+        (RateLimitOptions.SectionName, typeof(RateLimitOptions)),
         (DataForgeGateway.Audit.AuditOptions.SectionName, typeof(DataForgeGateway.Audit.AuditOptions)),
     ];
 

@@ -1,3 +1,4 @@
+using DataForgeGateway.Primitives;
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;

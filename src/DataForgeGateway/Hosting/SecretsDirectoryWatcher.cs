@@ -7,7 +7,7 @@ namespace DataForgeGateway.Hosting;
 /// a new timestamped folder and swaps the <c>..data</c> symlink to it, and the files are symlinks into <c>..data</c>.
 /// A file watcher sees none of that, so the folder is looked at every <c>Gateway:SecretsPollInterval</c> (5 s): the
 /// names and contents of its files, read through the links. A change reloads configuration; a change that fails
-/// validation is logged and the previous settings stay in force (<see cref="LiveOptions{T}"/>).
+/// validation is logged and the previous settings stay in force (<see cref="Primitives.LiveOptions{T}"/>).
 /// </summary>
 internal sealed partial class SecretsDirectoryWatcher(IConfiguration configuration, TimeProvider clock, ILogger<SecretsDirectoryWatcher> logger) : BackgroundService
 {

@@ -1,5 +1,4 @@
-using DataForgeGateway.Audit;
-using DataForgeGateway.Telemetry;
+using DataForgeGateway.Primitives;
 
 namespace DataForgeGateway.Problems;
 
@@ -22,9 +21,9 @@ internal static class ProblemDetailsExtensions
             details.Detail = context.Exception is null ? details.Detail : null;
 
             // The trace id the audit record has, and DataForge, whether or not the request has an activity.
-            if (context.HttpContext.Features.Get<AuditRecord>() is { } record)
+            if (RequestTrace.Of(context.HttpContext) is { TraceId: var id } trace && id != default)
             {
-                details.Extensions["traceId"] = RequestTrace.TraceParent(record.Trace);
+                details.Extensions["traceId"] = RequestTrace.TraceParent(trace);
             }
         })
         .AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();   // after ASP.NET Core's: for callers that accept no JSON

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DataForgeGateway.Primitives;
 
 namespace DataForgeGateway.RateLimiting;
 

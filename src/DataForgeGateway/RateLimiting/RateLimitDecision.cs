@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using DataForgeGateway.Primitives;
+using DataForgeGateway.Settings;
 
 namespace DataForgeGateway.RateLimiting;
 

@@ -1,6 +1,7 @@
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
+using DataForgeGateway.Settings;
+using OpenTelemetry.Metrics;
 using DataForgeGateway.Redis;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DataForgeGateway.RateLimiting;
@@ -14,7 +15,8 @@ public static class RateLimitExtensions
         services.AddValidatedOptions<RateLimitOptions, RateLimitOptions.Validator>(RateLimitOptions.SectionName);
         services.AddSingleton<LocalRateLimiter>();
         services.AddSingleton<RateLimitMetrics>();
-        services.TryAddSingleton<RedisMetrics>();
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(RateLimitMetrics.MeterName));
+        services.AddRedisMetrics();
         if (builder.IsRedisConfigured())
         {
             builder.AddSharedRedis();
@@ -27,7 +29,6 @@ public static class RateLimitExtensions
         }
 
         services.AddSingleton<UpstreamConcurrencyLimits>();
-        services.AddSingleton<FailedAuthenticationLimiter>();
         services.AddHealthChecks().AddCheck<RateLimitHealthCheck>("rate-limits", HealthStatus.Degraded, ["ready"]);
         return builder;
     }

@@ -10,7 +10,6 @@ internal sealed class RateLimitMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _refusals;
     private readonly Counter<long> _fallbackDecisions;
-    private readonly Counter<long> _failedAuthentications;
     private readonly Redis.RedisMetrics _redis;
 
     public RateLimitMetrics(IMeterFactory meters, Redis.RedisMetrics redis)
@@ -20,7 +19,6 @@ internal sealed class RateLimitMetrics : IDisposable
         _refusals = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.refusals", "{request}", "Requests refused by a rate limit, by caller, operation and policy.");
         _meter.CreateObservableGauge("dataforge_gateway.ratelimit.fallback_active", () => InFallback() ? 1 : 0, "{state}", "1 while rate limits are enforced without Redis.");
         _fallbackDecisions = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.fallback_decisions", "{request}", "Rate-limit decisions taken without Redis, by mode (local, open, closed).");
-        _failedAuthentications = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.failed_authentication_refusals", "{request}", "Requests without a valid key answered 429: their address was over the failed-authentication limit.");
     }
 
     /// <summary>Set by the limiter: whether it is on its fallback.</summary>
@@ -38,8 +36,6 @@ internal sealed class RateLimitMetrics : IDisposable
         }));
 
     public void RedisFailed() => _redis.Failed("ratelimit");
-
-    public void FailedAuthenticationRefused() => _failedAuthentications.Add(1);
 
     public void Dispose() => _meter.Dispose();
 }

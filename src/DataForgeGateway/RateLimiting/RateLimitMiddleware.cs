@@ -1,5 +1,5 @@
+using DataForgeGateway.Api;
 using DataForgeGateway.Problems;
-using DataForgeGateway.Routing;
 
 namespace DataForgeGateway.RateLimiting;
 
@@ -12,7 +12,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimitService
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var operation = context.GetReverseProxyFeature().Route.Config.Metadata?.GetValueOrDefault(RouteMetadata.Operation) ?? "";
+        var operation = context.GetDataForgeRoute()?.Operation.Name ?? "";
         var caller = context.User.Identity?.Name ?? "";
         var deciding = limits.DecideAsync(caller, operation);
         return deciding.IsCompletedSuccessfully

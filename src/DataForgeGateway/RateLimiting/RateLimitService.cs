@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using DataForgeGateway.Callers;
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
+using DataForgeGateway.Settings;
 
 namespace DataForgeGateway.RateLimiting;
 

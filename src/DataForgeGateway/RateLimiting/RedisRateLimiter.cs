@@ -1,3 +1,4 @@
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

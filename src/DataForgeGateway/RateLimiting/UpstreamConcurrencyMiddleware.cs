@@ -1,7 +1,8 @@
+using DataForgeGateway.Api;
 using System.Threading.RateLimiting;
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Problems;
-using DataForgeGateway.Routing;
+using DataForgeGateway.Settings;
 
 namespace DataForgeGateway.RateLimiting;
 
@@ -15,7 +16,7 @@ internal sealed class UpstreamConcurrencyMiddleware(RequestDelegate next, Upstre
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var environment = RouteMetadata.EnvironmentOf(context.GetReverseProxyFeature().Route.Config) ?? "";
+        var environment = context.GetDataForgeRoute()?.Environment ?? "";
         var settings = gateway.Current.Environments[environment];
         var caller = context.User.Identity?.Name ?? "";
         var (shared, own) = limits.For(environment, caller);

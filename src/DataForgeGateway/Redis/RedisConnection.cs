@@ -1,3 +1,4 @@
+using DataForgeGateway.Primitives;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -17,7 +18,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable
     private About? _about;
     private int _generation;
 
-    public RedisConnection(IOptions<RedisOptions> options, RedisMetrics metrics, ILogger<RedisConnection> logger, Hosting.LiveOptions<RedisOptions>? live = null)
+    public RedisConnection(IOptions<RedisOptions> options, RedisMetrics metrics, ILogger<RedisConnection> logger, LiveOptions<RedisOptions>? live = null)
     {
         _logger = logger;
         _options = options;

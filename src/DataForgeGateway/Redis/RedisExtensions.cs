@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
 
 namespace DataForgeGateway.Redis;
 
@@ -27,9 +29,16 @@ public static class RedisExtensions
                 $"{RedisOptions.SectionName}:OperationTimeout must be more than zero and at most 00:00:30.")
             .ValidateOnStart();
         builder.Services.AddSingleton<RedisConnection>();
-        builder.Services.AddSingleton<RedisMetrics>();
+        builder.Services.AddRedisMetrics();
         builder.Services.AddHostedService<RedisWarmup>();
         return builder;
+    }
+
+    /// <summary>Redis failures and connection state, counted whether or not Redis is configured (limits report their fallback).</summary>
+    public static IServiceCollection AddRedisMetrics(this IServiceCollection services)
+    {
+        services.TryAddSingleton<RedisMetrics>();
+        return services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(RedisMetrics.MeterName));
     }
 
     private static bool TryParse(RedisOptions options)

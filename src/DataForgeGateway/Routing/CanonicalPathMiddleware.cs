@@ -1,3 +1,4 @@
+using DataForgeGateway.Api;
 using DataForgeGateway.Problems;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -108,10 +109,4 @@ internal static class CanonicalPathMiddleware
     }
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
-/// <summary>Set on a request whose path held a key: what operators see of it (audit, spans) is masked.</summary>
-internal sealed class SecretInPath
-{
-    public static readonly SecretInPath Instance = new();
 }

@@ -1,4 +1,6 @@
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Api;
+using DataForgeGateway.Primitives;
+using DataForgeGateway.Settings;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
@@ -81,11 +83,7 @@ internal sealed class DataForgeProxyConfigProvider : IProxyConfigProvider, IDisp
             RouteId = $"{(prefix.Length == 0 ? "default" : environment)}/{operation.Name}",
             ClusterId = clusterId,
             Match = new RouteMatch { Path = prefix + operation.PathTemplate, Methods = [operation.Method] },
-            Metadata = new Dictionary<string, string>
-            {
-                [RouteMetadata.Environment] = environment,
-                [RouteMetadata.Operation] = operation.Name,
-            },
+            Metadata = new DataForgeRoute(environment, operation).ToMetadata(),
         };
         return prefix.Length == 0 ? route : route.WithTransformPathRemovePrefix(prefix);
     }

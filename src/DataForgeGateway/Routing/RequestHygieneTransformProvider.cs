@@ -1,3 +1,4 @@
+using DataForgeGateway.Api;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -7,7 +8,7 @@ namespace DataForgeGateway.Routing;
 /// DataForge receives only the headers it needs, and callers only the response headers they need: allow-lists, so the caller's <c>Authorization</c>, its API key,
 /// cookies and anything else internal never leave the company. No <c>X-Forwarded-*</c> either: internal
 /// addresses are no business of a SaaS vendor. The caller's <c>traceparent</c> is not passed on as it came: DataForge
-/// gets it continued, with the gateway's part of the request as parent (<see cref="Telemetry.RequestTrace"/>).
+/// gets it continued, with the gateway's part of the request as parent (<see cref="Primitives.RequestTrace"/>).
 /// </summary>
 internal sealed class RequestHygieneTransformProvider : ITransformProvider
 {
@@ -42,7 +43,7 @@ internal sealed class RequestHygieneTransformProvider : ITransformProvider
 
     public void Apply(TransformBuilderContext context)
     {
-        if (context.Route.Metadata?.ContainsKey(RouteMetadata.Operation) != true)
+        if (DataForgeRoute.FromMetadata(context.Route.Metadata) is null)
         {
             return;
         }
@@ -66,9 +67,9 @@ internal sealed class RequestHygieneTransformProvider : ITransformProvider
 
         public override ValueTask ApplyAsync(RequestTransformContext context)
         {
-            if (context.HttpContext.Features.Get<ValidatedRequest>() is { } validated)
+            if (context.HttpContext.Features.Get<RequestParameters>() is { IsValid: true } validated)
             {
-                context.ProxyRequest.RequestUri = new Uri(context.DestinationPrefix.TrimEnd('/') + validated.PathAndQuery, UriKind.Absolute);
+                context.ProxyRequest.RequestUri = new Uri(context.DestinationPrefix.TrimEnd('/') + validated.PathAndQuery(), UriKind.Absolute);
             }
 
             if (context.ProxyRequest.Headers.TryGetValues("tracestate", out var values)

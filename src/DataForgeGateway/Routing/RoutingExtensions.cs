@@ -1,4 +1,6 @@
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
+using DataForgeGateway.Api;
+using DataForgeGateway.Settings;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 
@@ -40,6 +42,14 @@ public static class RoutingExtensions
         {
             proxy(pipeline);
             pipeline.UseLoadBalancing();
+        })
+        .ConfigureEndpoints(static (endpoint, route) =>
+        {
+            // Parsed once per route: every stage reads the typed route from the endpoint's metadata.
+            if (DataForgeRoute.FromMetadata(route.Metadata) is { } dataForge)
+            {
+                endpoint.WithMetadata(dataForge);
+            }
         });
         return app;
     }

@@ -1,8 +1,5 @@
-using DataForgeGateway.Audit;
-using DataForgeGateway.RateLimiting;
-using DataForgeGateway.Tokens;
+using DataForgeGateway.Api;
 using OpenTelemetry;
-using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -16,7 +13,7 @@ namespace DataForgeGateway.Telemetry;
 /// <c>/metrics</c>; everything is also exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Without a
 /// collector the gateway records no span (unless
 /// <c>OTEL_TRACES_SAMPLER</c> asks for them), saving several microseconds a request. The trace context flows all
-/// the same (<see cref="RequestTrace"/>): the caller's <c>traceparent</c>, sampled flag included, is continued to
+/// the same (<see cref="Primitives.RequestTrace"/>): the caller's <c>traceparent</c>, sampled flag included, is continued to
 /// DataForge, and its trace id is the audit record's.
 /// </summary>
 public static class TelemetryExtensions
@@ -35,12 +32,6 @@ public static class TelemetryExtensions
             // paste a key into it). Records carry the trace and span ids instead, which is what correlation needs.
             logging.IncludeScopes = false;
         });
-        if (!otlp)
-        {
-            // Nowhere to send them: spare the audit writer a log record per request that goes nowhere.
-            builder.Logging.AddFilter<OpenTelemetryLoggerProvider>(AuditWriter.Category, LogLevel.None);
-        }
-
         var telemetry = builder.Services.AddOpenTelemetry()
             // Each replica is told apart by its pod's name (HOSTNAME in Kubernetes) in OTLP; Prometheus labels the
             // series with the pod it scraped.
@@ -50,15 +41,8 @@ public static class TelemetryExtensions
                 .AddHttpClientInstrumentation()
                 // Metrics are on whatever else is configured: Prometheus text on the management port's /metrics.
                 .AddPrometheusExporter()
-                .AddMeter(
-                    "Microsoft.AspNetCore.Server.Kestrel",
-                    "System.Net.Http",
-                    "System.Runtime",
-                    GatewayMetrics.MeterName,
-                    AuditWriter.MeterName,
-                    TokenMetrics.MeterName,
-                    RateLimitMetrics.MeterName,
-                    Redis.RedisMetrics.MeterName));
+                // The gateway's own meters are added by the features that own them (ConfigureOpenTelemetryMeterProvider).
+                .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime"));
 
         if (otlp || samplerChosen)
         {
@@ -70,15 +54,15 @@ public static class TelemetryExtensions
                     // A path no route matched is the caller's text: the span keeps only the gateway's own words.
                     options.EnrichWithHttpResponse = (activity, response) =>
                     {
-                        if (response.HttpContext.GetEndpoint() is not RouteEndpoint || response.HttpContext.Features.Get<Routing.SecretInPath>() is not null)
+                        if (response.HttpContext.GetEndpoint() is not RouteEndpoint || response.HttpContext.Features.Get<SecretInPath>() is not null)
                         {
                             activity.SetTag("url.path", PathMask.Mask(response.HttpContext.Request.Path.Value));
                         }
                     };
                 })
-                .AddHttpClientInstrumentation()
                 // Not YARP's own forwarder activity: the HttpClient span of the forwarded call already covers it.
-                .AddSource(TokenMetrics.MeterName));
+                // The gateway's own sources are added by the features that own them.
+                .AddHttpClientInstrumentation());
         }
         else
         {

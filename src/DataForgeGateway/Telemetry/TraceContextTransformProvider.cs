@@ -1,4 +1,4 @@
-using DataForgeGateway.Audit;
+using DataForgeGateway.Primitives;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -21,9 +21,9 @@ internal sealed class TraceContextTransformProvider : ITransformProvider
 
     public void Apply(TransformBuilderContext context) => context.AddRequestTransform(static transform =>
     {
-        if (transform.HttpContext.Features.Get<AuditRecord>() is { } record)
+        if (transform.HttpContext.Features.Get<IRequestTraceFeature>() is { } request)
         {
-            transform.ProxyRequest.Headers.TryAddWithoutValidation("traceparent", RequestTrace.TraceParent(record.Trace));
+            transform.ProxyRequest.Headers.TryAddWithoutValidation("traceparent", RequestTrace.TraceParent(request.Trace));
         }
 
         return ValueTask.CompletedTask;

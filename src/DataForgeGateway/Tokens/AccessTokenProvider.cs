@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using DataForgeGateway.Hosting;
-using DataForgeGateway.Routing;
+using DataForgeGateway.Primitives;
+using DataForgeGateway.Settings;
 
 namespace DataForgeGateway.Tokens;
 

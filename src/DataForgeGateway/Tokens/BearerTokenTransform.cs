@@ -1,5 +1,6 @@
+using DataForgeGateway.Api;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Problems;
-using DataForgeGateway.Hosting;
 using Yarp.ReverseProxy.Transforms;
 
 namespace DataForgeGateway.Tokens;
@@ -13,15 +14,14 @@ internal sealed class BearerTokenTransform(string environment, AccessTokenProvid
     public override async ValueTask ApplyAsync(RequestTransformContext context)
     {
         AccessToken token;
-        var audit = context.HttpContext.Features.Get<Audit.AuditRecord>();
         try
         {
             var pending = tokens.GetAsync(environment, context.HttpContext.RequestAborted);
             var fromMemory = pending.IsCompletedSuccessfully;
             token = await pending;
-            if (audit is not null)
+            if (context.HttpContext.Features.Get<TokenAttempt>() is { } sending)
             {
-                audit.TokenSource = fromMemory ? "memory" : token.Origin == TokenSource.Redis ? "redis" : "auth0";
+                sending.Source = fromMemory ? TokenSource.Memory : token.Origin;
             }
         }
         catch (TokenRequestException e)
@@ -150,7 +150,7 @@ internal sealed class BearerTokenTransformProvider(AccessTokenProvider tokens, L
 
     public void Apply(Yarp.ReverseProxy.Transforms.Builder.TransformBuilderContext context)
     {
-        if (Routing.RouteMetadata.EnvironmentOf(context.Route) is { } environment)
+        if (DataForgeRoute.FromMetadata(context.Route.Metadata)?.Environment is { } environment)
         {
             context.RequestTransforms.Add(new BearerTokenTransform(environment, tokens, options));
             context.ResponseTransforms.Add(Rejected);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -16,7 +17,7 @@ namespace DataForgeGateway.Tokens;
 internal sealed partial class DistributedTokenStore(
     RedisConnection redis,
     IOptions<RedisOptions> redisOptions,
-    Hosting.LiveOptions<TokenOptions> tokenOptions,
+    LiveOptions<TokenOptions> tokenOptions,
     TimeProvider clock,
     RedisMetrics metrics,
     ILogger<DistributedTokenStore> logger) : ISharedTokenStore

@@ -1,10 +1,16 @@
 namespace DataForgeGateway.Tokens;
 
-/// <summary>What the token transforms tell the replay middleware about one forwarding attempt.</summary>
-internal sealed class TokenAttempt
+/// <summary>
+/// What the token transforms publish about one forwarded request: the token it was sent with and where that came
+/// from (read by the replay middleware and the audit), and whether DataForge refused it.
+/// </summary>
+public sealed class TokenAttempt
 {
     /// <summary>The token the request was sent with.</summary>
     public AccessToken? Sent { get; set; }
+
+    /// <summary>Where <see cref="Sent"/> came from: this replica's memory, Redis, or Auth0.</summary>
+    public TokenSource? Source { get; set; }
 
     /// <summary>DataForge answered 401 to it; its body was held back so the request can be answered anew.</summary>
     public bool Rejected { get; set; }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using DataForgeGateway.Settings;
 
 namespace DataForgeGateway.Tokens;
 

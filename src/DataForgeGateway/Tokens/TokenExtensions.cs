@@ -1,4 +1,6 @@
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -22,6 +24,8 @@ public static class TokenExtensions
         });
         services.AddSingleton<Auth0TokenClient>();
         services.AddSingleton<TokenMetrics>();
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(TokenMetrics.MeterName));
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(TokenMetrics.MeterName));
 
         if (builder.IsRedisConfigured())
         {

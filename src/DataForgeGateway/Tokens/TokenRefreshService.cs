@@ -1,5 +1,5 @@
-using DataForgeGateway.Hosting;
-using DataForgeGateway.Routing;
+using DataForgeGateway.Primitives;
+using DataForgeGateway.Settings;
 
 namespace DataForgeGateway.Tokens;
 

@@ -1,6 +1,6 @@
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Api;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Problems;
-using DataForgeGateway.Routing;
 
 namespace DataForgeGateway.Tokens;
 
@@ -16,7 +16,7 @@ internal sealed class TokenReplayMiddleware(RequestDelegate next, AccessTokenPro
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (RouteMetadata.EnvironmentOf(context.GetReverseProxyFeature().Route.Config) is not { } environment)
+        if (context.GetDataForgeRoute()?.Environment is not { } environment)
         {
             return next(context);
         }

@@ -19,7 +19,7 @@ public sealed class FailedAuthenticationLimitTests : GatewayTest
     {
         using var refusals = new MetricCollector<long>(
             Gateway.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-            DataForgeGateway.RateLimiting.RateLimitMetrics.MeterName,
+            DataForgeGateway.Callers.CallerMetrics.MeterName,
             "dataforge_gateway.ratelimit.failed_authentication_refusals");
         using var guessing = Gateway.CreateCaller("guess-" + Guid.NewGuid().ToString("N"));
         using var valid = Gateway.CreateCaller();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using DataForgeGateway.Callers;
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

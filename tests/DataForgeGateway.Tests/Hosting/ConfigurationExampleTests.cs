@@ -1,6 +1,6 @@
 using DataForgeGateway.Hosting;
 using DataForgeGateway.Callers;
-using DataForgeGateway.Routing;
+using DataForgeGateway.Settings;
 using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Configuration;
 

@@ -1,6 +1,6 @@
 using System.Net;
-using DataForgeGateway.Hosting;
-using DataForgeGateway.Routing;
+using DataForgeGateway.Primitives;
+using DataForgeGateway.Settings;
 using DataForgeGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using DataForgeGateway.Settings;
 using DataForgeGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -135,7 +136,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         // A marker as a replica with other settings (or a confused one) could leave it: "back off for ten minutes".
         var settings = redis.SettingsForTest("marker");
         settings["Gateway:Tokens:RetryMaxDelay"] = "00:00:02";
-        var cacheKey = DataForgeGateway.Tokens.TokenCacheKey.For(new DataForgeGateway.Tokens.Auth0Options
+        var cacheKey = DataForgeGateway.Tokens.TokenCacheKey.For(new Auth0Options
         {
             TokenUrl = _sandbox.TokenUrl,
             ClientId = SandboxHost.ClientId,

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using DataForgeGateway.Settings;
 using DataForgeGateway.Tests.Infrastructure;
 using DataForgeGateway.Tokens;
 

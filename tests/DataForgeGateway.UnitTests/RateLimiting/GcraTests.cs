@@ -1,4 +1,4 @@
-using DataForgeGateway.RateLimiting;
+using DataForgeGateway.Primitives;
 
 namespace DataForgeGateway.UnitTests.RateLimiting;
 

@@ -1,4 +1,4 @@
-using DataForgeGateway.Routing;
+using DataForgeGateway.Api;
 
 namespace DataForgeGateway.UnitTests.Routing;
 

@@ -1,3 +1,4 @@
+using DataForgeGateway.Settings;
 using DataForgeGateway.Tokens;
 
 namespace DataForgeGateway.UnitTests.Tokens;

@@ -1,4 +1,4 @@
-namespace DataForgeGateway.RateLimiting;
+namespace DataForgeGateway.Primitives;
 
 /// <summary>One bucket's limit in the units the algorithm works in: microseconds.</summary>
 /// <param name="Name">What the policy is called in the <c>RateLimit</c> headers ("caller" or an operation).</param>

@@ -1,7 +1,7 @@
-using DataForgeGateway.Routing;
+using DataForgeGateway.Api;
 using Microsoft.Extensions.Options;
 
-namespace DataForgeGateway.RateLimiting;
+namespace DataForgeGateway.Settings;
 
 /// <summary>What a rate-limit policy does while Redis, which makes its limit one limit for all replicas, is unavailable.</summary>
 public enum RedisFailureMode
@@ -84,7 +84,7 @@ public sealed class RateLimitOptions
             options.Default.Validate($"{SectionName}:Default", failures);
             foreach (var (operation, policy) in options.Operations)
             {
-                if (!DataForgeOperation.All.Any(o => o.Name == operation))
+                if (DataForgeOperation.Find(operation) is null)
                 {
                     failures.Add($"{SectionName}:Operations:{operation} names no DataForge operation.");
                 }

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace DataForgeGateway.Tokens;
+namespace DataForgeGateway.Settings;
 
 /// <summary>The Auth0 M2M application (<c>&lt;environment&gt;-External-&lt;client&gt;</c>) of one environment.</summary>
 public sealed partial class Auth0Options
@@ -40,7 +40,7 @@ public sealed partial class Auth0Options
     {
         if (!string.IsNullOrWhiteSpace(TokenUrl))
         {
-            if (!Routing.GatewayOptions.Validator.IsHttpUrl(TokenUrl))
+            if (!GatewayOptions.Validator.IsHttpUrl(TokenUrl))
             {
                 failures.Add($"{key}:TokenUrl must be an absolute http or https URL.");
             }

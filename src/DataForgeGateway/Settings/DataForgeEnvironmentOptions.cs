@@ -1,6 +1,5 @@
-using DataForgeGateway.Tokens;
 
-namespace DataForgeGateway.Routing;
+namespace DataForgeGateway.Settings;
 
 /// <summary>One DataForge environment: where its External API is and how to get a token for it.</summary>
 public sealed class DataForgeEnvironmentOptions

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
-namespace DataForgeGateway.Hosting;
+namespace DataForgeGateway.Primitives;
 
 /// <summary>Registers options the gateway's way: bound from a section, validated at start-up, readable live.</summary>
 public static class LiveOptionsExtensions

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
+using DataForgeGateway.Api;
 using Microsoft.Extensions.Options;
 
-namespace DataForgeGateway.Routing;
+namespace DataForgeGateway.Settings;
 
 /// <summary>The DataForge environments the gateway forwards to, and which one <c>/external/...</c> means.</summary>
 public sealed partial class GatewayOptions
@@ -73,9 +74,9 @@ public sealed partial class GatewayOptions
                 ValidateTimeout($"{key}:UpstreamTimeout", settings.UpstreamTimeout, failures);
                 foreach (var (operation, timeout) in settings.OperationTimeouts)
                 {
-                    if (!DataForgeOperation.All.Any(o => o.Name == operation))
+                    if (DataForgeOperation.Find(operation) is null)
                     {
-                        failures.Add($"{key}:OperationTimeouts:{operation} names no DataForge operation ({string.Join(", ", DataForgeOperation.All.Select(o => o.Name))}).");
+                        failures.Add($"{key}:OperationTimeouts:{operation} names no DataForge operation ({string.Join(", ", DataForgeOperation.Names)}).");
                     }
 
                     ValidateTimeout($"{key}:OperationTimeouts:{operation}", timeout, failures);

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace DataForgeGateway.Audit;
+namespace DataForgeGateway.Api;
 
 /// <summary>
 /// A path no route matched is the caller's own text, and a caller can paste anything into it, a key included.
@@ -11,8 +11,9 @@ public static class PathMask
 {
     private const int MaxSegments = 8;
 
+    /// <summary>The words of the operations' paths, and of the health endpoints.</summary>
     private static readonly SearchValues<string> Known = SearchValues.Create(
-        ["external", "source-pull", "inputs-filtered", "sources", "sources-filtered-by-name", "health", "live", "ready"],
+        [.. DataForgeOperation.All.SelectMany(o => o.FixedSegments).Concat(DataForgeOperation.Names).Concat(["health", "live", "ready"]).Distinct()],
         StringComparison.Ordinal);
 
     public static string Mask(string? path)

@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
-using DataForgeGateway.Hosting;
+using DataForgeGateway.Primitives;
+using DataForgeGateway.Settings;
 
-namespace DataForgeGateway.RateLimiting;
+namespace DataForgeGateway.Callers;
 
 /// <summary>
 /// Per client address, the requests it made without a valid key, in-process (the cost it limits is this replica's).
 /// An address whose bucket is full again is forgotten, so memory follows the addresses failing right now.
 /// </summary>
-internal sealed class FailedAuthenticationLimiter(LiveOptions<RateLimitOptions> options, RateLimitMetrics metrics, TimeProvider clock)
+internal sealed class FailedAuthenticationLimiter(LiveOptions<RateLimitOptions> options, CallerMetrics metrics, TimeProvider clock)
 {
     private const int ForgetAbove = 10_000;
 

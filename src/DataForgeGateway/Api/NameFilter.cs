@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace DataForgeGateway.Routing;
+namespace DataForgeGateway.Api;
 
 /// <summary>
 /// The name filter of <c>sources-filtered-by-name</c>: any section of a source name. The raw path segment is

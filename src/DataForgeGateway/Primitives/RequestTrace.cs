@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace DataForgeGateway.Telemetry;
+namespace DataForgeGateway.Primitives;
 
 /// <summary>
 /// Where a request stands in its W3C trace: the trace id the audit record, the problem bodies and DataForge all
@@ -12,6 +12,10 @@ namespace DataForgeGateway.Telemetry;
 /// </summary>
 public static class RequestTrace
 {
+    /// <summary>The trace context of a request: the one taken when it started, else the current activity's.</summary>
+    public static ActivityContext Of(HttpContext context) =>
+        context.Features.Get<IRequestTraceFeature>()?.Trace ?? Activity.Current?.Context ?? default;
+
     /// <summary>The request's trace context, taken once when the request starts.</summary>
     public static ActivityContext Begin(HttpContext context)
     {
@@ -39,4 +43,10 @@ public static class RequestTrace
         Convert.TryToHexStringLower(id[..8], text[36..52], out _);
         ((trace.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "-01" : "-00").CopyTo(text[52..]);
     });
+}
+
+/// <summary>The request's trace context, taken once when it starts (by the audit, which wraps every request).</summary>
+public interface IRequestTraceFeature
+{
+    ActivityContext Trace { get; }
 }

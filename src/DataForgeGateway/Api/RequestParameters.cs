@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DataForgeGateway.Api;
+
+/// <summary>
+/// The values one request names, read and checked against its operation's definition. Published as a feature by
+/// validation whatever its outcome (the audit records the ids a refused request named); <see cref="IsValid"/> once
+/// every value passed. DataForge receives the canonical form built from these values, never the caller's bytes.
+/// </summary>
+public sealed class RequestParameters(DataForgeOperation operation)
+{
+    private readonly string?[] _values = new string?[operation.Parameters.Count];
+
+    public DataForgeOperation Operation => operation;
+
+    /// <summary>Every parameter present was valid and every required one present.</summary>
+    public bool IsValid { get; set; }
+
+    /// <summary>The checked value of parameter number <paramref name="index"/> of the operation, or null.</summary>
+    public string? this[int index]
+    {
+        get => _values[index];
+        set => _values[index] = value;
+    }
+
+    public string? ProjectId => ValueMeaning(ParameterMeaning.Project);
+
+    public string? SourceId => ValueMeaning(ParameterMeaning.Source);
+
+    /// <summary>The decoded name filter.</summary>
+    public string? NameFilter => ValueMeaning(ParameterMeaning.NameFilter);
+
+    /// <summary>The canonical path and query DataForge is sent: the template filled in, the query in declared order.</summary>
+    public string PathAndQuery()
+    {
+        var text = new StringBuilder(operation.PathTemplate.Length + 32).Append(operation.PathTemplate);
+        var separator = '?';
+        for (var i = 0; i < _values.Length; i++)
+        {
+            var parameter = operation.Parameters[i];
+            if (_values[i] is not { } value)
+            {
+                continue;
+            }
+
+            var encoded = Uri.EscapeDataString(value);
+            if (parameter.In == ParameterLocation.Path)
+            {
+                text.Replace("{" + parameter.Name + "}", encoded);
+            }
+            else if (parameter.In == ParameterLocation.Query)
+            {
+                text.Append(separator).Append(parameter.Name).Append('=').Append(encoded);
+                separator = '&';
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The JSON body DataForge is sent: the body's values as strings (the vendor's own form), in declared order.</summary>
+    public byte[] CanonicalBody()
+    {
+        var body = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (var i = 0; i < _values.Length; i++)
+        {
+            if (operation.Parameters[i].In == ParameterLocation.Body)
+            {
+                body[operation.Parameters[i].Name] = _values[i];
+            }
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(body, ApiJsonContext.Default.DictionaryStringString);
+    }
+
+    private string? ValueMeaning(ParameterMeaning meaning)
+    {
+        for (var i = 0; i < _values.Length; i++)
+        {
+            if (operation.Parameters[i].Meaning == meaning)
+            {
+                return _values[i];
+            }
+        }
+
+        return null;
+    }
+}
+
+[JsonSerializable(typeof(Dictionary<string, string?>))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;
