@@ -59,8 +59,8 @@ public class HotPathBenchmarks
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);
         services.AddSingleton<CallerDirectory>().AddSingleton<LocalRateLimiter>().AddSingleton<DataForgeGateway.Redis.RedisMetrics>().AddSingleton<RateLimitMetrics>().AddSingleton<RateLimitService>()
             .AddSingleton(new AuditOutput(Stream.Null)).AddSingleton<AuditWriter>().AddSingleton<GatewayMetrics>().AddSingleton<TokenMetrics>()
-            .AddSingleton<ISharedTokenStore, NoSharedTokenStore>().AddSingleton<Auth0TokenClient>().AddSingleton<AccessTokenProvider>()
-            .AddHttpClient();
+            .AddSingleton<ITokenStore, LocalTokenStore>().AddSingleton<Auth0TokenClient>().AddSingleton<AccessTokenProvider>().AddSingleton(new TokenJitter())
+            .AddHttpClient(TokenExtensions.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new CannedTokenEndpoint());
         _services = services.BuildServiceProvider();
         _callers = _services.GetRequiredService<CallerDirectory>();
         _tokens = _services.GetRequiredService<AccessTokenProvider>();
@@ -71,9 +71,12 @@ public class HotPathBenchmarks
         _buckets = [BucketLimit.From("caller", 1_000_000_000, 1_000_000)];
         _request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:1/external/sources");
 
-        // A token in the in-process cache, as in steady state (fetched from a canned endpoint would need a server).
+        // A token in the in-process cache, as in steady state: fetched once from the canned endpoint.
         await _audit.StartAsync(CancellationToken.None);
-        SeedToken(_tokens, "stage");
+        if (!(await _tokens.GetAsync("stage", CancellationToken.None)).Succeeded)
+        {
+            throw new InvalidOperationException("The benchmark could not get its token.");
+        }
         _now = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
     }
 
@@ -94,7 +97,7 @@ public class HotPathBenchmarks
         var token = _tokens.GetAsync("stage", CancellationToken.None).Result;
         var headers = _request.Headers;
         headers.Remove("Authorization");
-        return headers.TryAddWithoutValidation("Authorization", token.AuthorizationHeader);
+        return headers.TryAddWithoutValidation("Authorization", token.Token!.AuthorizationHeader);
     }
 
     [Benchmark(Description = "rate-limit decision (local bucket)")]
@@ -133,14 +136,14 @@ public class HotPathBenchmarks
         _metrics.Record(record);
         _audit.Write(record);
     }
+}
 
-    private static void SeedToken(AccessTokenProvider tokens, string environment)
-    {
-        // The provider's own slot, as the background refresh would leave it.
-        var now = DateTimeOffset.UtcNow;
-        var token = new AccessToken("eyJ.benchmark.token", now, now.AddHours(24), TimeSpan.FromMinutes(5));
-        var slotFor = typeof(AccessTokenProvider).GetMethod("SlotFor", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
-        var slot = slotFor.Invoke(tokens, [environment])!;
-        slot.GetType().GetProperty("Current")!.SetValue(slot, token);
-    }
+/// <summary>The token endpoint, answering one token: the benchmark's token comes the way every token does.</summary>
+internal sealed class CannedTokenEndpoint : HttpMessageHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+        {
+            Content = new StringContent("{\"access_token\":\"eyJ.benchmark.token\",\"expires_in\":86400}", System.Text.Encoding.UTF8, "application/json"),
+        });
 }

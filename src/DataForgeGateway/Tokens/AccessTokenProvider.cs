@@ -7,46 +7,61 @@ namespace DataForgeGateway.Tokens;
 
 /// <summary>
 /// The token for an environment. A request is served from the in-process copy while it is usable (no I/O, no
-/// allocation). Otherwise one request per replica looks in Redis, then takes the Redis lock and asks Auth0 while
-/// every other request and replica waits for its answer. A background refresh renews the token before any
-/// request needs it; failures back off with jitter so Auth0 is never hammered.
+/// allocation). Otherwise one request per replica renews it through the <see cref="ITokenStore"/> (Redis, then
+/// Auth0, one replica at a time) while the others wait at the slot's gate. A background refresh renews the token
+/// before any request needs it; failures back off with jitter so Auth0 is never hammered. How each trigger behaves
+/// is one table (<see cref="TriggerRule"/>).
 /// </summary>
-internal sealed partial class AccessTokenProvider(
-    LiveOptions<GatewayOptions> gateway,
-    LiveOptions<TokenOptions> tokenOptions,
-    ISharedTokenStore shared,
-    Auth0TokenClient auth0,
-    TokenMetrics metrics,
-    TimeProvider clock,
-    ILogger<AccessTokenProvider> logger)
+internal sealed partial class AccessTokenProvider
 {
     private readonly ConcurrentDictionary<string, TokenSlot> _slots = new(StringComparer.Ordinal);
+    private readonly LiveOptions<GatewayOptions> _gateway;
+    private readonly LiveOptions<TokenOptions> _options;
+    private readonly ITokenStore _store;
+    private readonly Auth0TokenClient _auth0;
+    private readonly TokenMetrics _metrics;
+    private readonly TimeProvider _clock;
+    private readonly TokenJitter _jitter;
+    private readonly ILogger<AccessTokenProvider> _logger;
 
-    /// <summary>Why a token is being renewed.</summary>
-    internal enum Trigger
+    public AccessTokenProvider(
+        LiveOptions<GatewayOptions> gateway,
+        LiveOptions<TokenOptions> options,
+        ITokenStore store,
+        Auth0TokenClient auth0,
+        TokenMetrics metrics,
+        TimeProvider clock,
+        TokenJitter jitter,
+        ILogger<AccessTokenProvider> logger)
     {
-        /// <summary>No usable token: a request is waiting.</summary>
-        Expired,
+        (_gateway, _options, _store, _auth0, _metrics, _clock, _jitter, _logger) = (gateway, options, store, auth0, metrics, clock, jitter, logger);
 
-        /// <summary>DataForge refused the token a request carried.</summary>
-        Rejected,
-
-        /// <summary>The background refresh, before the token is needed.</summary>
-        Background,
+        // Slots for the configured environments up front: their gauges exist before the first request. Invalid
+        // options create none here: start-up validation then stops the gateway with its one line naming the key.
+        try
+        {
+            foreach (var environment in gateway.Current.Environments.Keys)
+            {
+                SlotFor(environment);
+            }
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException)
+        {
+        }
     }
 
-    /// <summary>The token to send now. Completes synchronously whenever the in-process copy is usable.</summary>
-    public ValueTask<AccessToken> GetAsync(string environment, CancellationToken cancellationToken)
+    /// <summary>The token to send now. Completes synchronously, allocating nothing, whenever the in-process copy is usable.</summary>
+    public ValueTask<TokenResult> GetAsync(string environment, CancellationToken cancellationToken)
     {
         var slot = SlotFor(environment);
-        var token = slot.State.Token;
-        if (token is not null && token.IsUsableAt(clock.GetUtcNow()))
+        var state = slot.State;
+        if (state.Token is { } token && token.IsUsableAt(_clock.GetUtcNow()))
         {
-            metrics.CacheHit(environment, TokenSource.Memory);
-            return ValueTask.FromResult(token);
+            _metrics.CacheHit(environment, TokenSource.Memory);
+            return ValueTask.FromResult(state.Served!);
         }
 
-        return new ValueTask<AccessToken>(AcquireAsync(environment, slot, Trigger.Expired, rejected: null, cancellationToken));
+        return new ValueTask<TokenResult>(AcquireAsync(environment, slot, Trigger.Expired, rejected: null, cancellationToken));
     }
 
     /// <summary>
@@ -54,11 +69,11 @@ internal sealed partial class AccessTokenProvider(
     /// A burst of refusals of one token causes one renewal. A token that had served requests was revoked and is
     /// renewed at once; while DataForge refuses tokens it never accepted (a wrong audience), renewals back off.
     /// </summary>
-    public Task<AccessToken> RenewAsync(string environment, AccessToken rejected, CancellationToken cancellationToken) =>
+    public Task<TokenResult> RenewAsync(string environment, AccessToken rejected, CancellationToken cancellationToken) =>
         AcquireAsync(environment, SlotFor(environment), Trigger.Rejected, rejected, cancellationToken);
 
     /// <summary>The background refresh: renews the token once it is past its refresh point.</summary>
-    public Task<AccessToken> RefreshAsync(string environment, CancellationToken cancellationToken) =>
+    public Task<TokenResult> RefreshAsync(string environment, CancellationToken cancellationToken) =>
         AcquireAsync(environment, SlotFor(environment), Trigger.Background, rejected: null, cancellationToken);
 
     /// <summary>When the background refresh should next look at this environment.</summary>
@@ -76,7 +91,7 @@ internal sealed partial class AccessTokenProvider(
     public TokenReadiness ReadinessOf(string environment)
     {
         var state = SlotFor(environment).State;
-        if (state.Token is { } token && token.IsUsableAt(clock.GetUtcNow()))
+        if (state.Token is { } token && token.IsUsableAt(_clock.GetUtcNow()))
         {
             return TokenReadiness.Usable;
         }
@@ -94,9 +109,9 @@ internal sealed partial class AccessTokenProvider(
         var slot = new TokenSlot();
         metrics.Track(name, () => slot.State.Token?.ExpiresAt);
         return slot;
-    }, metrics);
+    }, _metrics);
 
-    private async Task<AccessToken> AcquireAsync(string environment, TokenSlot slot, Trigger trigger, AccessToken? rejected, CancellationToken cancellationToken)
+    private async Task<TokenResult> AcquireAsync(string environment, TokenSlot slot, Trigger trigger, AccessToken? rejected, CancellationToken cancellationToken)
     {
         await slot.Gate.WaitAsync(cancellationToken);
         try
@@ -109,10 +124,10 @@ internal sealed partial class AccessTokenProvider(
             }
 
             // Whoever held the gate before us may have done the work already.
-            var now = clock.GetUtcNow();
-            if (current is not null && !NeedsRenewal(state, current, trigger, now))
+            var now = _clock.GetUtcNow();
+            if (current is not null && TriggerRule.For(trigger).StillGood(state, current, now))
             {
-                return current;
+                return state.Served!;
             }
 
             if (current is { Refused: true })
@@ -120,10 +135,10 @@ internal sealed partial class AccessTokenProvider(
                 // A token that served requests and is then refused was revoked: renew at once. One DataForge never
                 // accepted, right after a renewal for the same reason, says it refuses even fresh tokens (a wrong
                 // audience, say): renewing on every request would only spend Auth0's quota, so renewals back off.
-                var brakeUntil = state.AdoptedAt + BrakeDelay(state.Refusals);
+                var brakeUntil = state.AdoptedAt + _options.Current.ExponentialDelay(state.Refusals);
                 if (!current.Accepted && state.Refusals > 0 && now < brakeUntil)
                 {
-                    throw new TokenRequestException(
+                    return TokenResult.Failed(
                         TokenFailure.Rejected, $"DataForge refuses new tokens of environment '{environment}'; the next renewal waits.", brakeUntil - now);
                 }
 
@@ -131,15 +146,14 @@ internal sealed partial class AccessTokenProvider(
                 trigger = trigger == Trigger.Background ? trigger : Trigger.Rejected;
             }
 
+            var rule = TriggerRule.For(trigger);
             if (now < state.NextAttemptAt && state.LastFailure is { } failure)
             {
                 // Backing off: a burst of requests during an outage does not become a burst at Auth0.
-                return current is not null && current.IsUsableAt(now) && trigger != Trigger.Rejected
-                    ? current
-                    : throw failure.WithRetryAfter(state.NextAttemptAt - now);
+                return rule.KeepsUsableToken && current is not null && current.IsUsableAt(now) ? state.Served! : failure.WithRetryAfter(state.NextAttemptAt - now);
             }
 
-            return await RenewAsync(environment, slot, current, trigger, rejected, cancellationToken);
+            return await RenewAsync(environment, slot, rule, rejected, cancellationToken);
         }
         finally
         {
@@ -147,196 +161,103 @@ internal sealed partial class AccessTokenProvider(
         }
     }
 
-    private static bool NeedsRenewal(SlotState state, AccessToken current, Trigger trigger, DateTimeOffset now) => trigger switch
+    private async Task<TokenResult> RenewAsync(string environment, TokenSlot slot, TriggerRule rule, AccessToken? rejected, CancellationToken cancellationToken)
     {
-        Trigger.Background => now >= state.RefreshAt || !current.IsUsableAt(now),
-        _ => !current.IsUsableAt(now),
-    };
-
-    /// <summary>How long renewals wait after the <paramref name="refusals"/>th refusal in a row of tokens DataForge never accepted.</summary>
-    private TimeSpan BrakeDelay(int refusals) => tokenOptions.Current.ExponentialDelay(refusals);
-
-    private async Task<AccessToken> RenewAsync(
-        string environment, TokenSlot slot, AccessToken? current, Trigger trigger, AccessToken? rejected, CancellationToken cancellationToken)
-    {
-        var settings = gateway.Current.Environments[environment].Auth0;
-        var options = tokenOptions.Current;
+        var settings = _gateway.Current.Environments[environment].Auth0;
+        var options = _options.Current;
         var scope = new TokenScope(environment, TokenCacheKey.For(settings), TokenProtector.KeyFor(settings, options.EncryptionKey), options.ExpirySafetyMargin);
+        var current = slot.State.Token;
 
-        // A token is worth taking from another replica if it is usable, not the one DataForge refused, and,
-        // for a background refresh, newer than ours.
+        // A token is worth taking from another replica if it is usable, not the one DataForge refused, and, when
+        // the rule asks for it, newer than ours.
         bool Acceptable(AccessToken candidate) =>
-            candidate.IsUsableAt(clock.GetUtcNow())
+            candidate.IsUsableAt(_clock.GetUtcNow())
             && candidate.Value != rejected?.Value
-            && (trigger != Trigger.Background || current is null || candidate.ExpiresAt > current.ExpiresAt);
+            && (!rule.WantsNewer || current is null || candidate.ExpiresAt > current.ExpiresAt);
 
-        if (await shared.GetAsync(scope, cancellationToken) is { } stored && Acceptable(stored))
+        var result = await _store.AcquireAsync(scope, Acceptable, () => FetchAsync(environment, slot, settings, scope, rule, cancellationToken), cancellationToken);
+        if (result.Succeeded)
         {
-            return Adopt(environment, slot, stored, TokenSource.Redis, trigger);
+            return Adopt(environment, slot, result, rule);
         }
 
-        if (await shared.RecentFailureAsync(scope, cancellationToken) is { } backOff)
-        {
-            // Another replica just failed to get a token: back off with it rather than ask Auth0 again.
-            return Failed(environment, slot, current, trigger, new TokenRequestException(
-                TokenFailure.Unavailable, $"No token for environment '{environment}': another replica's token request failed.", backOff));
-        }
-
-        await using (var lease = await shared.TryLockAsync(scope, cancellationToken))
-        {
-            if (lease is { Acquired: false })
-            {
-                // Another replica is asking Auth0: take its token, or its failure (so that an outage is not
-                // asked about once per replica). If it crashed, its lock expires and we ask ourselves.
-                var waited = await shared.WaitForTokenAsync(scope, Acceptable, options.LockTimeout, cancellationToken);
-                if (waited.Token is { } fetched)
-                {
-                    return Adopt(environment, slot, fetched, TokenSource.Redis, trigger);
-                }
-
-                if (waited.FailedRetryAfter is { } retryAfter)
-                {
-                    return Failed(environment, slot, current, trigger, new TokenRequestException(
-                        TokenFailure.Unavailable, $"No token for environment '{environment}': another replica's token request failed.", retryAfter));
-                }
-            }
-            else if (lease is { Acquired: true } && await shared.GetAsync(scope, cancellationToken) is { } storedMeanwhile && Acceptable(storedMeanwhile))
-            {
-                return Adopt(environment, slot, storedMeanwhile, TokenSource.Redis, trigger);
-            }
-
-            var token = await FetchAsync(environment, slot, settings, scope, current, trigger, cancellationToken);
-            await shared.SetAsync(scope, token, cancellationToken);
-            return Adopt(environment, slot, token, TokenSource.Auth0, trigger);
-        }
+        // This replica's own failure carries the back-off it computed; another replica's is backed off from anew.
+        var delay = result.Source == TokenSource.Auth0 && result.RetryAfter is { } computed ? computed : Backoff(slot.State.Failures + 1, result.RetryAfter);
+        return Failed(environment, slot, rule, result, delay);
     }
 
-    private async Task<AccessToken> FetchAsync(
-        string environment, TokenSlot slot, Auth0Options settings, TokenScope scope, AccessToken? current, Trigger trigger, CancellationToken cancellationToken)
+    /// <summary>Asks Auth0; a failure comes back with the back-off this replica will keep, for the store to announce.</summary>
+    private async Task<TokenResult> FetchAsync(string environment, TokenSlot slot, Auth0Options settings, TokenScope scope, TriggerRule rule, CancellationToken cancellationToken)
     {
         using var activity = TokenMetrics.ActivitySource.StartActivity("auth0 token request", ActivityKind.Client);
         activity?.SetTag("dataforge.environment", environment);
-        activity?.SetTag("dataforge.token.trigger", TriggerName(trigger));
-        try
+        activity?.SetTag("dataforge.token.trigger", rule.Name);
+        var result = await _auth0.RequestAsync(environment, settings, scope.SafetyMargin, rule.FollowsCancellation ? cancellationToken : CancellationToken.None);
+        var outcome = result.Succeeded ? "success" : result.Failure.ToString().ToLowerInvariant();
+        _metrics.TokenRequested(environment, outcome);
+        activity?.SetTag("dataforge.token.outcome", outcome);
+        if (result.Succeeded)
         {
-            // A request's cancellation must not waste a fetch every waiting request needs.
-            var token = await auth0.RequestAsync(environment, settings, scope.SafetyMargin, trigger == Trigger.Background ? cancellationToken : CancellationToken.None);
-            metrics.TokenRequested(environment, "success");
-            activity?.SetTag("dataforge.token.outcome", "success");
-            return token;
+            return result;
         }
-        catch (TokenRequestException e)
-        {
-            var outcome = e.Failure.ToString().ToLowerInvariant();
-            metrics.TokenRequested(environment, outcome);
-            activity?.SetTag("dataforge.token.outcome", outcome);
-            activity?.SetStatus(ActivityStatusCode.Error, outcome);
-            try
-            {
-                return Failed(environment, slot, current, trigger, e);
-            }
-            finally
-            {
-                await shared.PublishFailureAsync(scope, slot.State.NextAttemptAt - clock.GetUtcNow());
-            }
-        }
+
+        activity?.SetStatus(ActivityStatusCode.Error, outcome);
+        return result.WithRetryAfter(Backoff(slot.State.Failures + 1, result.RetryAfter));
     }
 
-    /// <summary>Backs off after a failure; keeps serving the cached token to the background refresh while it may be sent.</summary>
-    private AccessToken Failed(string environment, TokenSlot slot, AccessToken? current, Trigger trigger, TokenRequestException e)
+    /// <summary>Backs off after a failure; a trigger that keeps a usable token is answered with it meanwhile.</summary>
+    private TokenResult Failed(string environment, TokenSlot slot, TriggerRule rule, TokenResult failure, TimeSpan delay)
     {
         var state = slot.State;
-        var failures = state.Failures + 1;
-        var delay = Backoff(failures, e.RetryAfter);
-        var now = clock.GetUtcNow();
-        slot.State = state with { Failures = failures, NextAttemptAt = now + delay, LastFailure = e };
-        Log.TokenUnavailable(logger, environment, e.Failure, failures, delay);
-        return current is not null && current.IsUsableAt(now) && trigger == Trigger.Background
-            ? current
-            : throw e.WithRetryAfter(delay);
+        var now = _clock.GetUtcNow();
+        var failed = failure.WithRetryAfter(delay);
+        slot.State = state with { Failures = state.Failures + 1, NextAttemptAt = now + delay, LastFailure = failed };
+        Log.TokenUnavailable(_logger, environment, failure.Failure, state.Failures + 1, delay);
+        return rule.KeepsUsableToken && state.Token is { } current && current.IsUsableAt(now) ? state.Served! : failed;
     }
 
-    private AccessToken Adopt(string environment, TokenSlot slot, AccessToken token, TokenSource source, Trigger trigger)
+    private TokenResult Adopt(string environment, TokenSlot slot, TokenResult result, TriggerRule rule)
     {
+        var token = result.Token!;
         var state = slot.State;
         if (ReferenceEquals(state.Token, token))
         {
-            return token;
+            return state.Served!;
         }
 
-        var options = tokenOptions.Current;
+        var options = _options.Current;
         var lifetime = token.ExpiresAt - token.IssuedAt;
-        var share = options.RefreshAfter + (((Random.Shared.NextDouble() * 2) - 1) * options.RefreshJitter);
+        var share = options.RefreshAfter + (((_jitter.Next() * 2) - 1) * options.RefreshJitter);
         var replaced = state.Token;
         var refusals = replaced is { Refused: true } ? (replaced.Accepted ? 1 : state.Refusals + 1) : 0;
         var refreshAt = token.IssuedAt + (lifetime * share);
-        token.Origin = source;
-        slot.State = new SlotState(token, refreshAt, clock.GetUtcNow(), 0, DateTimeOffset.MinValue, null, refusals);
-        if (source == TokenSource.Redis)
+        token.Origin = result.Source;
+        slot.State = new SlotState(token, TokenResult.Success(token, TokenSource.Memory), refreshAt, _clock.GetUtcNow(), 0, DateTimeOffset.MinValue, null, refusals);
+        if (result.Source == TokenSource.Redis)
         {
-            metrics.CacheHit(environment, TokenSource.Redis);
+            _metrics.CacheHit(environment, TokenSource.Redis);
         }
 
         if (replaced is not null)
         {
-            metrics.Refreshed(environment, TriggerName(trigger));
+            _metrics.Refreshed(environment, rule.Name);
         }
 
-        Log.TokenAdopted(logger, environment, source, token.ExpiresAt, refreshAt);
-        return token;
+        Log.TokenAdopted(_logger, environment, result.Source, token.ExpiresAt, refreshAt);
+        return result;
     }
 
-    private TimeSpan Backoff(int failures, TimeSpan? retryAfter)
+    /// <summary>
+    /// Equal jitter over the exponential delay (at least half of it, so replicas that failed together do not retry
+    /// together); Auth0's Retry-After, or another replica's failure marker, honoured up to RetryMaxDelay and no
+    /// longer: a confused endpoint asking for ten minutes must not stop token fetching for ten minutes.
+    /// </summary>
+    internal TimeSpan Backoff(int failures, TimeSpan? retryAfter)
     {
-        var options = tokenOptions.Current;
+        var options = _options.Current;
         var capped = options.ExponentialDelay(failures);
-
-        // Equal jitter: at least half the delay, so replicas that failed together do not retry together.
-        var delay = (capped / 2) + (capped / 2 * Random.Shared.NextDouble());
-
-        // Auth0's Retry-After (or another replica's failure marker) is honoured up to RetryMaxDelay and no longer:
-        // a confused endpoint asking for ten minutes must not stop token fetching for ten minutes.
+        var delay = (capped / 2) + (capped / 2 * _jitter.Next());
         return retryAfter is { } asked && options.AtMostRetryMaxDelay(asked) is var honoured && honoured > delay ? honoured : delay;
-    }
-
-    private static string TriggerName(Trigger trigger) => trigger switch
-    {
-        Trigger.Rejected => "rejected",
-        Trigger.Background => "background",
-        _ => "expired",
-    };
-
-    /// <summary>One environment's token on this replica: its state is replaced whole under the gate and read without it.</summary>
-    private sealed class TokenSlot
-    {
-        private volatile SlotState _state = SlotState.Empty;
-
-        public SlotState State
-        {
-            get => _state;
-            set => _state = value;
-        }
-
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-    }
-
-    /// <param name="Token">The token requests are given.</param>
-    /// <param name="RefreshAt">When the background refresh renews it.</param>
-    /// <param name="AdoptedAt">When this replica took it.</param>
-    /// <param name="Failures">Token requests failed in a row.</param>
-    /// <param name="NextAttemptAt">No token request before this, after a failure.</param>
-    /// <param name="LastFailure">What the last failed token request came to.</param>
-    /// <param name="Refusals">Renewals in a row that replaced a token DataForge refused without ever accepting it.</param>
-    private sealed record SlotState(
-        AccessToken? Token,
-        DateTimeOffset RefreshAt,
-        DateTimeOffset AdoptedAt,
-        int Failures,
-        DateTimeOffset NextAttemptAt,
-        TokenRequestException? LastFailure,
-        int Refusals)
-    {
-        public static readonly SlotState Empty = new(null, default, default, 0, DateTimeOffset.MinValue, null, 0);
     }
 
     private static partial class Log

@@ -14,7 +14,7 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
     /// <summary>Auth0 caps an API's token lifetime at 30 days; anything longer is not a real answer.</summary>
     private static readonly TimeSpan LongestLifetime = TimeSpan.FromDays(30);
 
-    public async Task<AccessToken> RequestAsync(string environment, Auth0Options auth0, TimeSpan safetyMargin, CancellationToken cancellationToken)
+    public async Task<TokenResult> RequestAsync(string environment, Auth0Options auth0, TimeSpan safetyMargin, CancellationToken cancellationToken)
     {
         using var request = BuildRequest(auth0);
         var sentAt = clock.GetUtcNow();
@@ -25,18 +25,18 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
         }
         catch (HttpRequestException e)
         {
-            throw Failed(environment, TokenFailure.Unavailable, "the token endpoint could not be reached", inner: e);
+            return Failed(environment, TokenFailure.Unavailable, $"the token endpoint could not be reached ({e.HttpRequestError})");
         }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Failed(environment, TokenFailure.Timeout, "the token endpoint did not answer in time", inner: e);
+            return Failed(environment, TokenFailure.Timeout, "the token endpoint did not answer in time");
         }
 
         using (response)
         {
             if (!response.IsSuccessStatusCode)
             {
-                throw await RefusedAsync(environment, response, cancellationToken);
+                return await RefusedAsync(environment, response, cancellationToken);
             }
 
             return await ParseAsync(environment, response, sentAt, safetyMargin, cancellationToken);
@@ -80,7 +80,7 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
         return request;
     }
 
-    private async Task<TokenRequestException> RefusedAsync(string environment, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<TokenResult> RefusedAsync(string environment, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         return response.StatusCode switch
@@ -94,7 +94,7 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
         };
     }
 
-    private async Task<AccessToken> ParseAsync(
+    private async Task<TokenResult> ParseAsync(
         string environment, HttpResponseMessage response, DateTimeOffset sentAt, TimeSpan safetyMargin, CancellationToken cancellationToken)
     {
         try
@@ -108,14 +108,14 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
                 && seconds > 0 && TimeSpan.FromSeconds(seconds) <= LongestLifetime)
             {
                 // Lifetime counts from when the request left: the token cannot be younger than that.
-                return new AccessToken(value, sentAt, sentAt.AddSeconds(seconds), safetyMargin);
+                return TokenResult.Success(new AccessToken(value, sentAt, sentAt.AddSeconds(seconds), safetyMargin), TokenSource.Auth0);
             }
         }
         catch (JsonException)
         {
         }
 
-        throw Failed(environment, TokenFailure.InvalidResponse, "the token endpoint answered 2xx without a usable access_token and expires_in");
+        return Failed(environment, TokenFailure.InvalidResponse, "the token endpoint answered 2xx without a usable access_token and expires_in");
     }
 
     /// <summary>Auth0's short error code (such as <c>access_denied</c>), never its description, which can echo input.</summary>
@@ -154,11 +154,11 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
             : null;
     }
 
-    private TokenRequestException Failed(string environment, TokenFailure failure, string reason, TimeSpan? retryAfter = null, Exception? inner = null)
+    private TokenResult Failed(string environment, TokenFailure failure, string reason, TimeSpan? retryAfter = null)
     {
         Log.TokenRequestFailed(logger, environment, failure, reason);
         var wait = retryAfter is { } delay && delay > TimeSpan.Zero ? delay : (TimeSpan?)null;
-        return new TokenRequestException(failure, $"No token for environment '{environment}': {reason}.", wait, inner);
+        return TokenResult.Failed(failure, $"No token for environment '{environment}': {reason}.", wait);
     }
 
     private static partial class Log

@@ -13,29 +13,21 @@ internal sealed class BearerTokenTransform(string environment, AccessTokenProvid
 {
     public override async ValueTask ApplyAsync(RequestTransformContext context)
     {
-        AccessToken token;
-        try
-        {
-            var pending = tokens.GetAsync(environment, context.HttpContext.RequestAborted);
-            var fromMemory = pending.IsCompletedSuccessfully;
-            token = await pending;
-            if (context.HttpContext.Features.Get<TokenAttempt>() is { } sending)
-            {
-                sending.Source = fromMemory ? TokenSource.Memory : token.Origin;
-            }
-        }
-        catch (TokenRequestException e)
+        var result = await tokens.GetAsync(environment, context.HttpContext.RequestAborted);
+        if (!result.Succeeded)
         {
             await context.HttpContext.WriteProblemAsync(
                 GatewayProblem.TokenUnavailable,
                 $"The gateway could not get an access token for environment '{environment}'. Retry later.",
-                e.RetryAfter ?? options.Current.RetryAfterWhenUnavailable);
+                result.RetryAfter ?? options.Current.RetryAfterWhenUnavailable);
             return;
         }
 
+        var token = result.Token;
         if (context.HttpContext.Features.Get<TokenAttempt>() is { } attempt)
         {
             attempt.Sent = token;
+            attempt.Source = result.Source;
         }
 
         var headers = context.ProxyRequest.Headers;

@@ -30,12 +30,15 @@ public static class TokenExtensions
         if (builder.IsRedisConfigured())
         {
             builder.AddSharedRedis();
-            services.AddSingleton<ISharedTokenStore, DistributedTokenStore>();
+            services.AddSingleton<RedisTokenCache>();
+            services.AddSingleton<ITokenStore, RedisTokenStore>();
         }
         else
         {
-            services.AddSingleton<ISharedTokenStore, NoSharedTokenStore>();
+            services.AddSingleton<ITokenStore, LocalTokenStore>();
         }
+
+        services.AddSingleton(new TokenJitter());
 
         services.AddSingleton<AccessTokenProvider>();
         services.AddHostedService<TokenRefreshService>();

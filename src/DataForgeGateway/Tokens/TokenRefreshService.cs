@@ -51,11 +51,8 @@ internal sealed partial class TokenRefreshService(
         {
             try
             {
+                // A failure is logged and counted by the provider, which also sets when to try again.
                 await tokens.RefreshAsync(environment, stoppingToken);
-            }
-            catch (TokenRequestException)
-            {
-                // Logged and counted by the provider, which also set when to try again.
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -40,16 +40,13 @@ internal sealed class TokenReplayMiddleware(RequestDelegate next, AccessTokenPro
     private async Task RenewAndReplayAsync(HttpContext context, string environment, TokenAttempt attempt, bool replayable)
     {
         context.Response.Clear();
-        try
-        {
-            await tokens.RenewAsync(environment, attempt.Sent!, context.RequestAborted);
-        }
-        catch (TokenRequestException e)
+        var renewed = await tokens.RenewAsync(environment, attempt.Sent!, context.RequestAborted);
+        if (!renewed.Succeeded)
         {
             await context.WriteProblemAsync(
                 GatewayProblem.TokenUnavailable,
                 $"DataForge refused the gateway's token for environment '{environment}' and no new one could be had. Retry later.",
-                e.RetryAfter ?? options.Current.RetryAfterWhenUnavailable);
+                renewed.RetryAfter ?? options.Current.RetryAfterWhenUnavailable);
             return;
         }
 
@@ -83,16 +80,8 @@ internal sealed class TokenReplayMiddleware(RequestDelegate next, AccessTokenPro
     /// </summary>
     private async Task RefusedAgainAsync(HttpContext context, string environment, AccessToken refused)
     {
-        TimeSpan retryAfter;
-        try
-        {
-            await tokens.RenewAsync(environment, refused, context.RequestAborted);
-            retryAfter = options.Current.RetryInitialDelay;
-        }
-        catch (TokenRequestException e)
-        {
-            retryAfter = e.RetryAfter ?? options.Current.RetryAfterWhenUnavailable;
-        }
+        var renewed = await tokens.RenewAsync(environment, refused, context.RequestAborted);
+        var retryAfter = renewed.Succeeded ? options.Current.RetryInitialDelay : renewed.RetryAfter ?? options.Current.RetryAfterWhenUnavailable;
 
         await context.WriteProblemAsync(
             GatewayProblem.TokenUnavailable,

@@ -196,7 +196,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         var settings = Settings(ownRedis);
         settings["Gateway:Redis:OperationTimeout"] = "00:00:00.200";
         Replicas(1, settings);
-        var store = _gateways[0].Services.GetRequiredService<DataForgeGateway.Tokens.ISharedTokenStore>();
+        var store = _gateways[0].Services.GetRequiredService<DataForgeGateway.Tokens.RedisTokenCache>();
         var scope = new DataForgeGateway.Tokens.TokenScope("stage", "token:v2:wait-test", new byte[32], TimeSpan.Zero);
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true");
         var server = admin.GetServer(admin.GetEndPoints()[0]);
@@ -209,6 +209,48 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         // (the request behind it goes on to ask Auth0 itself).
         var result = await waiting;
         Assert.Null(result.Token);
+    }
+
+    [Fact]
+    public async Task A_failed_fetch_is_announced_as_a_failure_and_never_stored_or_announced_as_a_token()
+    {
+        var settings = redis.SettingsForTest("failed-fetch");
+        Replicas(1, settings);
+        var services = _gateways[0].Services;
+        var store = services.GetRequiredService<DataForgeGateway.Tokens.ITokenStore>();
+        var cache = services.GetRequiredService<DataForgeGateway.Tokens.RedisTokenCache>();
+        var scope = new DataForgeGateway.Tokens.TokenScope("stage", "token:v2:failed-fetch", new byte[32], TimeSpan.Zero);
+        var now = _clock.GetUtcNow();
+        var stored = new DataForgeGateway.Tokens.AccessToken("eyJ.first.token", now, now.AddHours(1), TimeSpan.Zero);
+        await store.AcquireAsync(scope, _ => false, () => Task.FromResult(DataForgeGateway.Tokens.TokenResult.Success(stored, DataForgeGateway.Tokens.TokenSource.Auth0)), CancellationToken.None);
+
+        await using var listener = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var messages = new List<string>();
+        await listener.GetSubscriber().SubscribeAsync(RedisChannel.Literal($"{settings["Gateway:Redis:InstanceName"]}{scope.CacheKey}:stored"), (_, message) =>
+        {
+            lock (messages)
+            {
+                messages.Add(message.ToString());
+            }
+        });
+
+        // A background refresh that wants a newer token than the stored one, and whose fetch fails.
+        var result = await store.AcquireAsync(
+            scope,
+            candidate => candidate.ExpiresAt > stored.ExpiresAt,
+            () => Task.FromResult(DataForgeGateway.Tokens.TokenResult.Failed(DataForgeGateway.Tokens.TokenFailure.Unavailable, "Auth0 down.", TimeSpan.FromSeconds(2))),
+            CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        await Eventually.HoldsAsync(() => { lock (messages) { return messages.Count > 0; } }, "the failure is announced");
+        lock (messages)
+        {
+            Assert.All(messages, message => Assert.StartsWith("failed:", message, StringComparison.Ordinal));
+        }
+
+        var inRedis = await cache.GetAsync(scope, CancellationToken.None);
+        Assert.Equal(stored.Value, inRedis!.Value);
+        Assert.Equal(stored.ExpiresAt, inRedis.ExpiresAt);
     }
 
     [Fact]

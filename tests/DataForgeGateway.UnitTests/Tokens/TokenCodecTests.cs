@@ -3,7 +3,7 @@ using DataForgeGateway.Tokens;
 
 namespace DataForgeGateway.UnitTests.Tokens;
 
-public sealed class DistributedTokenStoreTests
+public sealed class TokenCodecTests
 {
     private static readonly DateTimeOffset Issued = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
@@ -12,7 +12,7 @@ public sealed class DistributedTokenStoreTests
     {
         var token = new AccessToken("eyJ.payload.sig", Issued, Issued.AddHours(24), TimeSpan.FromMinutes(5));
 
-        var read = DistributedTokenStore.Decode(DistributedTokenStore.Encode(token), TimeSpan.FromMinutes(5));
+        var read = TokenCodec.Decode(TokenCodec.Encode(token), TimeSpan.FromMinutes(5));
 
         Assert.NotNull(read);
         Assert.Equal((token.Value, token.IssuedAt, token.ExpiresAt, token.UsableUntil), (read.Value, read.IssuedAt, read.ExpiresAt, read.UsableUntil));
@@ -25,13 +25,13 @@ public sealed class DistributedTokenStoreTests
     [InlineData(new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 2, 65 })] // expires before it was issued
     [InlineData(new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0xff })] // not UTF-8
     public void A_value_this_version_cannot_read_is_a_miss(byte[] stored) =>
-        Assert.Null(DistributedTokenStore.Decode(stored, TimeSpan.FromMinutes(5)));
+        Assert.Null(TokenCodec.Decode(stored, TimeSpan.FromMinutes(5)));
 
     [Fact]
     public void A_protected_token_decrypts_only_with_its_key_and_under_its_cache_key()
     {
         var key = TokenProtector.KeyFor(new Auth0Options { ClientSecret = "s" }, "");
-        var plaintext = DistributedTokenStore.Encode(new AccessToken("eyJ.secret.token", Issued, Issued.AddHours(1), TimeSpan.Zero));
+        var plaintext = TokenCodec.Encode(new AccessToken("eyJ.secret.token", Issued, Issued.AddHours(1), TimeSpan.Zero));
 
         var stored = TokenProtector.Protect(plaintext, key, "token:v2:aa");
 

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.Caching.Distributed;
@@ -10,20 +8,19 @@ using StackExchange.Redis;
 namespace DataForgeGateway.Tokens;
 
 /// <summary>
-/// Tokens in Redis: the value through <see cref="IDistributedCache"/>, encrypted; a <c>SET NX PX</c> lock so one
-/// replica fetches; a pub/sub message so the others read its token at once. Redis down or slow costs a logged
+/// The Redis parts of the token sequence (<see cref="RedisTokenStore"/> puts them in order): the value through
+/// <see cref="IDistributedCache"/>, encrypted; a <c>SET NX PX</c> lock so one replica fetches; a failure marker and
+/// a pub/sub message so the others read its token, or its failure, at once. Redis down or slow costs a logged
 /// warning and the per-replica fallback, never a failed request.
 /// </summary>
-internal sealed partial class DistributedTokenStore(
+internal sealed partial class RedisTokenCache(
     RedisConnection redis,
     IOptions<RedisOptions> redisOptions,
     LiveOptions<TokenOptions> tokenOptions,
     TimeProvider clock,
     RedisMetrics metrics,
-    ILogger<DistributedTokenStore> logger) : ISharedTokenStore
+    ILogger<RedisTokenCache> logger)
 {
-    private const byte Format = 1;
-    private const int HeaderLength = 1 + 8 + 8;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     // One reference, replaced whole: a reader never pairs one connection's generation with another's cache.
@@ -46,7 +43,7 @@ internal sealed partial class DistributedTokenStore(
         }
 
         var plaintext = stored is null ? null : TokenProtector.Unprotect(stored, scope.EncryptionKey, scope.CacheKey);
-        return plaintext is null ? null : Decode(plaintext, scope.SafetyMargin);
+        return plaintext is null ? null : TokenCodec.Decode(plaintext, scope.SafetyMargin);
     }
 
     public async Task SetAsync(TokenScope scope, AccessToken token, CancellationToken cancellationToken)
@@ -59,7 +56,7 @@ internal sealed partial class DistributedTokenStore(
 
         try
         {
-            var value = TokenProtector.Protect(Encode(token), scope.EncryptionKey, scope.CacheKey);
+            var value = TokenProtector.Protect(TokenCodec.Encode(token), scope.EncryptionKey, scope.CacheKey);
             await Cache().SetAsync(scope.CacheKey, value, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = lifetime }, cancellationToken);
             var connection = await redis.GetAsync();
             await connection.GetSubscriber().PublishAsync(Channel(scope), "stored");
@@ -210,38 +207,6 @@ internal sealed partial class DistributedTokenStore(
             ? TimeSpan.FromMilliseconds(milliseconds)
             : null;
 
-    internal static byte[] Encode(AccessToken token)
-    {
-        var value = Encoding.UTF8.GetBytes(token.Value);
-        var bytes = new byte[HeaderLength + value.Length];
-        bytes[0] = Format;
-        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(1), token.IssuedAt.ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(9), token.ExpiresAt.ToUnixTimeMilliseconds());
-        value.CopyTo(bytes.AsSpan(HeaderLength));
-        return bytes;
-    }
-
-    /// <summary>A value this version cannot read is a miss: it gets replaced by a fresh token.</summary>
-    internal static AccessToken? Decode(byte[] bytes, TimeSpan safetyMargin)
-    {
-        if (bytes.Length <= HeaderLength || bytes[0] != Format)
-        {
-            return null;
-        }
-
-        try
-        {
-            var issuedAt = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(1)));
-            var expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(9)));
-            var value = new UTF8Encoding(false, true).GetString(bytes, HeaderLength, bytes.Length - HeaderLength);
-            return expiresAt > issuedAt ? new AccessToken(value, issuedAt, expiresAt, safetyMargin) : null;
-        }
-        catch (Exception e) when (e is ArgumentOutOfRangeException or DecoderFallbackException)
-        {
-            return null;
-        }
-    }
-
     private async Task ReleaseAsync(IDatabase database, RedisKey lockKey, string owner)
     {
         try
@@ -294,5 +259,27 @@ internal sealed partial class DistributedTokenStore(
     {
         [LoggerMessage(1, LogLevel.Warning, "Redis token {Operation} failed ({Error}); this replica goes on with its own cache")]
         public static partial void SharedCacheUnavailable(ILogger logger, string operation, string error);
+    }
+}
+
+/// <summary>What waiting on another replica's token request came to.</summary>
+/// <param name="Token">The token it stored, if it did.</param>
+/// <param name="FailedRetryAfter">When its request failed: how long to back off.</param>
+internal readonly record struct SharedWait(AccessToken? Token, TimeSpan? FailedRetryAfter)
+{
+    public static SharedWait TimedOut => default;
+}
+
+/// <summary>The cross-replica lock, released when disposed (if this replica holds it).</summary>
+internal sealed class TokenLease(bool acquired, Func<Task>? release) : IAsyncDisposable
+{
+    public bool Acquired { get; } = acquired;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (release is not null)
+        {
+            await release();
+        }
     }
 }
