@@ -16,11 +16,11 @@ public sealed class ManagementPortTests : GatewayTest
 
         // Ready once the start-up token has been fetched.
         await Eventually.HoldsAsync(
-            () =>
+            async () =>
             {
-                using var response = management.GetAsync(path).GetAwaiter().GetResult();
+                using var response = await management.GetAsync(path);
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                body = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.Clone();
+                body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
                 return body.GetProperty("status").GetString() == "Healthy";
             },
             () => $"{path} Healthy (last: {body})");
@@ -38,12 +38,12 @@ public sealed class ManagementPortTests : GatewayTest
         using var management = new HttpClient { BaseAddress = Gateway.ManagementAddress };
         var text = "";
         await Eventually.HoldsAsync(
-            () =>
+            async () =>
             {
-                using var response = management.GetAsync("/metrics").GetAwaiter().GetResult();
+                using var response = await management.GetAsync("/metrics");
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
-                text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+                text = await response.Content.ReadAsStringAsync();
                 return text.Contains("dataforge_gateway_requests", StringComparison.Ordinal);
             },
             () => "the request counted in /metrics");

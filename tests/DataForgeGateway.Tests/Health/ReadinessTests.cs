@@ -84,10 +84,10 @@ public sealed class ReadinessTests : IAsyncLifetime
         using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
         JsonElement entries = default;
         await Eventually.HoldsAsync(
-            () =>
+            async () =>
             {
-                using var response = management.GetAsync("/health/ready").GetAwaiter().GetResult();
-                entries = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("entries").Clone();
+                using var response = await management.GetAsync("/health/ready");
+                entries = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("entries").Clone();
                 return until(entries);
             },
             () => $"readiness as expected (last: {entries})");

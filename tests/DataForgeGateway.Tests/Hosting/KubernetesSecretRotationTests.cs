@@ -35,8 +35,8 @@ public sealed class KubernetesSecretRotationTests : IAsyncLifetime
 
         volume.Update(Files(NewKey));
 
-        await Eventually.HoldsAsync(() => Status(withOld) == HttpStatusCode.Unauthorized, "the revoked key is refused");
-        Assert.Equal(HttpStatusCode.OK, Status(withNew));
+        await Eventually.HoldsAsync(async () => await StatusAsync(withOld) == HttpStatusCode.Unauthorized, "the revoked key is refused");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(withNew));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class KubernetesSecretRotationTests : IAsyncLifetime
             ["Gateway:Environments:stage:Auth0:ClientSecret"] = null,
             ["Gateway:Redis:OperationTimeout"] = "00:00:00.300",
         });
-        await Eventually.HoldsAsync(() => RedisReadiness(gateway) == "Healthy", "Redis is healthy");
+        await Eventually.HoldsAsync(async () => await RedisReadinessAsync(gateway) == "Healthy", "Redis is healthy");
 
         // Redis gets a password and drops its clients, then the Secret gets the new connection string.
         const string password = "rotated-redis-password-81c2";
@@ -66,7 +66,7 @@ public sealed class KubernetesSecretRotationTests : IAsyncLifetime
         files["Gateway__Redis__ConnectionString"] = $"{redis.ConnectionString},password={password}";
         volume.Update(files);
 
-        await Eventually.HoldsAsync(() => RedisReadiness(gateway) == "Healthy" && Status(gateway.CreateCaller(OldKey)) == HttpStatusCode.OK, "Redis is healthy again, with the new password");
+        await Eventually.HoldsAsync(async () => await RedisReadinessAsync(gateway) == "Healthy" && await StatusAsync(gateway.CreateCaller(OldKey)) == HttpStatusCode.OK, "Redis is healthy again, with the new password");
         Assert.DoesNotContain(password, string.Join('\n', gateway.Logs.Lines));
     }
 
@@ -76,17 +76,17 @@ public sealed class KubernetesSecretRotationTests : IAsyncLifetime
         ["Gateway__Callers__k8s-svc__Keys__0__Sha256"] = GatewayHost.Sha256(key),
     };
 
-    private static HttpStatusCode Status(HttpClient caller)
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient caller)
     {
-        using var response = caller.GetAsync("/external/sources?projectId=1").GetAwaiter().GetResult();
+        using var response = await caller.GetAsync("/external/sources?projectId=1");
         return response.StatusCode;
     }
 
-    private static string? RedisReadiness(GatewayHost gateway)
+    private static async Task<string?> RedisReadinessAsync(GatewayHost gateway)
     {
         using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
-        using var response = management.GetAsync("/health/ready").GetAwaiter().GetResult();
-        var entries = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("entries");
+        using var response = await management.GetAsync("/health/ready");
+        var entries = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("entries");
         return entries.TryGetProperty("redis", out var redis) ? redis.GetProperty("status").GetString() : null;
     }
 }

@@ -40,7 +40,7 @@ public sealed class LocalDeploymentTests
         await deployment.SetApiDelayAsync(TimeSpan.FromSeconds(2));
 
         var inFlight = Enumerable.Range(0, 20).Select(_ => deployment.Caller(0).GetAsync("/external/sources?projectId=1")).ToList();
-        await Eventually.HoldsAsync(() => deployment.SandboxStatsAsync().GetAwaiter().GetResult().GetProperty("api_requests").GetInt64() == 20, "all twenty are at DataForge");
+        await Eventually.HoldsAsync(async () => (await deployment.SandboxStatsAsync()).GetProperty("api_requests").GetInt64() == 20, "all twenty are at DataForge");
         var stopped = deployment.Terminate(0);
 
         var responses = await Task.WhenAll(inFlight);

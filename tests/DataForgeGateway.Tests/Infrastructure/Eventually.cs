@@ -12,11 +12,16 @@ public static class Eventually
 
     public static Task HoldsAsync(Func<bool> condition, string what) => HoldsAsync(condition, () => what);
 
-    public static async Task HoldsAsync(Func<bool> condition, Func<string> what)
+    public static Task HoldsAsync(Func<bool> condition, Func<string> what) => HoldsAsync(() => Task.FromResult(condition()), what);
+
+    /// <summary>For a condition that has to ask (a health endpoint, a request): awaited, never blocked on.</summary>
+    public static Task HoldsAsync(Func<Task<bool>> condition, string what) => HoldsAsync(condition, () => what);
+
+    public static async Task HoldsAsync(Func<Task<bool>> condition, Func<string> what)
     {
         using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
         var deadline = DateTime.UtcNow + Limit;
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {

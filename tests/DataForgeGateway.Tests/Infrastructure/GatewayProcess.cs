@@ -71,7 +71,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         var gateway = new GatewayProcess(Process.Start(start)!, proxyPort, managementPort);
         using var probe = new HttpClient();
         await Eventually.HoldsAsync(
-            () =>
+            async () =>
             {
                 if (gateway._process.HasExited)
                 {
@@ -80,7 +80,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 
                 try
                 {
-                    using var response = probe.GetAsync($"http://127.0.0.1:{managementPort}/health/live").GetAwaiter().GetResult();
+                    using var response = await probe.GetAsync($"http://127.0.0.1:{managementPort}/health/live");
                     return response.IsSuccessStatusCode;
                 }
                 catch (HttpRequestException)

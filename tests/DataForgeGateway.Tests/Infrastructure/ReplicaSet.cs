@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace DataForgeGateway.Tests.Infrastructure;
 
@@ -31,6 +32,37 @@ public sealed class ReplicaSet(SandboxHost sandbox) : IAsyncDisposable
             using var response = await callers[i % callers.Count].GetAsync("/external/sources?projectId=1");
             return response.StatusCode;
         }));
+
+    /// <summary>
+    /// Waits until every replica's readiness says <paramref name="status"/>; <paramref name="meanwhile"/> runs
+    /// before each look (traffic, a clock step), for states that only change on use.
+    /// </summary>
+    public async Task ReadinessIsAsync(string status, Func<Task>? meanwhile = null)
+    {
+        string? last = null;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                if (meanwhile is not null)
+                {
+                    await meanwhile();
+                }
+
+                foreach (var gateway in Gateways)
+                {
+                    using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
+                    using var response = await management.GetAsync("/health/ready");
+                    last = await response.Content.ReadAsStringAsync();
+                    if (JsonDocument.Parse(last).RootElement.GetProperty("status").GetString() != status)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            () => $"readiness {status} on every replica (last seen: {last})");
+    }
 
     public async ValueTask DisposeAsync()
     {

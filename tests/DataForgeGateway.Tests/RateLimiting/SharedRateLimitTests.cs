@@ -13,18 +13,18 @@ namespace DataForgeGateway.Tests.RateLimiting;
 [Collection(RedisTests.Name)]
 public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
 {
-    private readonly List<GatewayHost> _gateways = [];
     private SandboxHost _sandbox = null!;
+    private ReplicaSet _replicas = null!;
 
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _sandbox = await SandboxHost.StartAsync();
+        _replicas = new ReplicaSet(_sandbox);
+    }
 
     public async Task DisposeAsync()
     {
-        foreach (var gateway in _gateways)
-        {
-            await gateway.DisposeAsync();
-        }
-
+        await _replicas.DisposeAsync();
         await _sandbox.DisposeAsync();
     }
 
@@ -73,7 +73,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         await using var ownRedis = await RedisServer.StartAsync();
         var settings = Limited(Settings(ownRedis), burst: 40);
         var gateways = Replicas(2, settings);
-        var meters = _gateways[0].Services.GetRequiredService<IMeterFactory>();
+        var meters = _replicas.Gateways[0].Services.GetRequiredService<IMeterFactory>();
         using var fallbacks = new MetricCollector<long>(meters, RateLimitMetrics.MeterName, "dataforge_gateway.ratelimit.fallback_decisions");
         using var redisFailures = new MetricCollector<long>(meters, DataForgeGateway.Redis.RedisMetrics.MeterName, "dataforge_gateway.redis.failures");
 
@@ -88,7 +88,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         Assert.Equal(40, during.Count(s => s == HttpStatusCode.OK));
         Assert.NotEmpty(fallbacks.GetMeasurementSnapshot());
         Assert.Contains(redisFailures.GetMeasurementSnapshot(), m => (string?)m.Tags["component"] == "ratelimit");
-        Assert.Equal("Degraded", await ReadinessAsync(_gateways[0]));
+        Assert.Equal("Degraded", await ReadinessAsync(_replicas.Gateways[0]));
     }
 
     [Fact]
@@ -96,9 +96,8 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
     {
         await using var ownRedis = await RedisServer.StartAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var gateway = new GatewayHost(_sandbox, Settings(ownRedis), services => services.AddSingleton<TimeProvider>(clock));
-        _gateways.Add(gateway);
-        var callers = new List<HttpClient> { gateway.CreateCaller() };
+        var callers = _replicas.Start(1, Settings(ownRedis), services => services.AddSingleton<TimeProvider>(clock));
+        var gateway = _replicas.Gateways[0];
         Assert.All(await ReplicaSet.SendAsync(callers, 2), s => Assert.Equal(HttpStatusCode.OK, s));
         using var redisFailures = new MetricCollector<long>(
             gateway.Services.GetRequiredService<IMeterFactory>(), DataForgeGateway.Redis.RedisMetrics.MeterName, "dataforge_gateway.redis.failures");
@@ -197,18 +196,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         ["Gateway:Redis:OperationTimeout"] = "00:00:00.300",
     };
 
-    private List<HttpClient> Replicas(int count, Dictionary<string, string?> settings)
-    {
-        var callers = new List<HttpClient>();
-        for (var i = 0; i < count; i++)
-        {
-            var gateway = new GatewayHost(_sandbox, settings);
-            _gateways.Add(gateway);
-            callers.Add(gateway.CreateCaller());
-        }
-
-        return callers;
-    }
+    private List<HttpClient> Replicas(int count, Dictionary<string, string?> settings) => _replicas.Start(count, settings);
 
     private static async Task<string?> ReadinessAsync(GatewayHost gateway)
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Text.Json;
 using DataForgeGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -64,7 +63,7 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         Assert.Contains("Moving slot", await resharding);
 
         Assert.All(whileDown.Concat(whileMoving), s => Assert.Equal(HttpStatusCode.OK, s));
-        await ReadinessIsAsync("Healthy", meanwhile: () => ReplicaSet.SendAsync(callers, 4).GetAwaiter().GetResult());
+        await _replicas.ReadinessIsAsync("Healthy", meanwhile: () => ReplicaSet.SendAsync(callers, 4));
     }
 
     [Fact]
@@ -84,9 +83,9 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         await sentinel.Master.KillAsync();
         var duringFailover = new List<HttpStatusCode>();
         await Eventually.HoldsAsync(
-            () =>
+            async () =>
             {
-                duringFailover.AddRange(ReplicaSet.SendAsync(callers, 10).GetAwaiter().GetResult());
+                duringFailover.AddRange(await ReplicaSet.SendAsync(callers, 10));
                 return sentinel.MasterPort() == replicaPort;
             },
             "the sentinels promoted the replica");
@@ -96,15 +95,15 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         // may still be settling its view of the new master just after readiness turns Healthy (a write refused as if
         // sent to a replica is a Redis failure: that request is decided on the fallback, the documented bounded
         // over-admission). So the exactness is checked once a few rounds in a row were decided in Redis only.
-        await ReadinessIsAsync("Healthy", meanwhile: () => Assert.All(ReplicaSet.SendAsync(callers, 4).GetAwaiter().GetResult(), s => Assert.Equal(HttpStatusCode.OK, s)));
+        await _replicas.ReadinessIsAsync("Healthy", meanwhile: async () => Assert.All(await ReplicaSet.SendAsync(callers, 4), s => Assert.Equal(HttpStatusCode.OK, s)));
         var fallbacks = _replicas.Gateways.Select(g => new MetricCollector<long>(
             g.Services.GetRequiredService<IMeterFactory>(), DataForgeGateway.RateLimiting.RateLimitMetrics.MeterName, "dataforge_gateway.ratelimit.fallback_decisions")).ToList();
         var quietRounds = 0;
         await Eventually.HoldsAsync(
-            () =>
+            async () =>
             {
                 var before = fallbacks.Sum(f => f.GetMeasurementSnapshot().Count);
-                Assert.All(ReplicaSet.SendAsync(callers, 8).GetAwaiter().GetResult(), s => Assert.Equal(HttpStatusCode.OK, s));
+                Assert.All(await ReplicaSet.SendAsync(callers, 8), s => Assert.Equal(HttpStatusCode.OK, s));
                 quietRounds = fallbacks.Sum(f => f.GetMeasurementSnapshot().Count) == before ? quietRounds + 1 : 0;
                 return quietRounds >= 5;
             },
@@ -124,22 +123,4 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         ["Gateway:RateLimits:Default:PermitsPerSecond"] = (burst / 10800.0).ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Gateway:RateLimits:Default:Burst"] = burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
-
-    private async Task ReadinessIsAsync(string status, Action meanwhile)
-    {
-        string? last = null;
-        await Eventually.HoldsAsync(
-            () =>
-            {
-                meanwhile();
-                return _replicas.Gateways.All(gateway =>
-                {
-                    using var management = new HttpClient { BaseAddress = gateway.ManagementAddress };
-                    using var response = management.GetAsync("/health/ready").GetAwaiter().GetResult();
-                    last = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
-                    return JsonDocument.Parse(last).RootElement.GetProperty("status").GetString() == status;
-                });
-            },
-            () => $"readiness {status} on every replica (last: {last})");
-    }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using DataForgeGateway.Settings;
 using DataForgeGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,18 +12,18 @@ namespace DataForgeGateway.Tests.Tokens;
 public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
-    private readonly List<GatewayHost> _gateways = [];
     private SandboxHost _sandbox = null!;
+    private ReplicaSet _replicas = null!;
 
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync(_clock, tokenLifetimeSeconds: 3600);
+    public async Task InitializeAsync()
+    {
+        _sandbox = await SandboxHost.StartAsync(_clock, tokenLifetimeSeconds: 3600);
+        _replicas = new ReplicaSet(_sandbox);
+    }
 
     public async Task DisposeAsync()
     {
-        foreach (var gateway in _gateways)
-        {
-            await gateway.DisposeAsync();
-        }
-
+        await _replicas.DisposeAsync();
         await _sandbox.DisposeAsync();
     }
 
@@ -47,7 +46,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         Assert.All(await LoadAsync(callers, requests: 30), status => Assert.Equal(HttpStatusCode.OK, status));
 
         // 56 minutes into a one-hour token: past every refresh point and inside the five-minute safety margin.
-        var statuses = await LoadAsync(callers, requests: 300, midway: () => _clock.Advance(TimeSpan.FromMinutes(56)));
+        var statuses = await LoadAsync(callers, requests: 300, midway: AdvancePastRefresh);
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(2, _sandbox.Recorder.TokenRequests);
@@ -87,7 +86,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
             await connection.GetServers()[0].FlushAllDatabasesAsync();
         }
 
-        var statuses = await LoadAsync(callers, requests: 150, midway: () => _clock.Advance(TimeSpan.FromMinutes(56)));
+        var statuses = await LoadAsync(callers, requests: 150, midway: AdvancePastRefresh);
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(2, _sandbox.Recorder.TokenRequests);
@@ -100,19 +99,19 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         var callers = Replicas(3, Settings(ownRedis));
         await LoadAsync(callers, requests: 30);
 
-        var whileDown = await LoadAsync(callers, requests: 150, midway: () => ownRedis.StopAsync().GetAwaiter().GetResult());
+        var whileDown = await LoadAsync(callers, requests: 150, midway: ownRedis.StopAsync);
         Assert.All(whileDown, status => Assert.Equal(HttpStatusCode.OK, status));
-        await ReadinessIsAsync("Degraded");
+        await _replicas.ReadinessIsAsync("Degraded");
 
         await ownRedis.StartAgainAsync();
 
         // Requests keep coming while the clock moves past each wait of the rate limiter before it tries Redis again.
-        await ReadinessIsAsync("Healthy", meanwhile: () =>
+        await _replicas.ReadinessIsAsync("Healthy", meanwhile: async () =>
         {
             _clock.Advance(TimeSpan.FromSeconds(5));
-            Assert.All(LoadAsync(callers, requests: 3).GetAwaiter().GetResult(), status => Assert.Equal(HttpStatusCode.OK, status));
+            Assert.All(await LoadAsync(callers, requests: 3), status => Assert.Equal(HttpStatusCode.OK, status));
         });
-        var afterwards = await LoadAsync(callers, requests: 150, midway: () => _clock.Advance(TimeSpan.FromMinutes(56)));
+        var afterwards = await LoadAsync(callers, requests: 150, midway: AdvancePastRefresh);
 
         Assert.All(afterwards, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(2, _sandbox.Recorder.TokenRequests);
@@ -157,10 +156,10 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         // The marker lives in Redis, on Redis's clock: the replica's own back-off moves with the fake clock, and the
         // marker is honoured for RetryMaxDelay from when it was set, not for its ten minutes.
         await Eventually.HoldsAsync(
-            () =>
+            async () =>
             {
                 _clock.Advance(TimeSpan.FromSeconds(2));
-                using var response = callers[0].GetAsync("/external/sources?projectId=1").GetAwaiter().GetResult();
+                using var response = await callers[0].GetAsync("/external/sources?projectId=1");
                 return response.StatusCode == HttpStatusCode.OK;
             },
             "a token is asked for once the capped wait is over");
@@ -179,14 +178,14 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         // The server stays up but answers nothing for a while: every command times out.
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true");
         await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "4000", "ALL");
-        var statuses = await LoadAsync(callers, requests: 60, midway: () => _clock.Advance(TimeSpan.FromMinutes(56)));
+        var statuses = await LoadAsync(callers, requests: 60, midway: AdvancePastRefresh);
 
         // Once seen as 500s from one replica: StackExchange.Redis let a pipe error through when it tore the stalled
         // connection down, and it was not taken for a Redis failure (RedisFailureTests). Should a 500 come back,
         // the failure names what the gateways logged.
         Assert.True(
             statuses.All(status => status == HttpStatusCode.OK),
-            $"Statuses: {string.Join(' ', statuses.Select(s => (int)s))}\n" + string.Join('\n', _gateways.SelectMany(g => g.Logs.Lines).Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal))));
+            $"Statuses: {string.Join(' ', statuses.Select(s => (int)s))}\n" + string.Join('\n', _replicas.Gateways.SelectMany(g => g.Logs.Lines).Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -196,7 +195,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         var settings = Settings(ownRedis);
         settings["Gateway:Redis:OperationTimeout"] = "00:00:00.200";
         Replicas(1, settings);
-        var store = _gateways[0].Services.GetRequiredService<DataForgeGateway.Tokens.RedisTokenCache>();
+        var store = _replicas.Gateways[0].Services.GetRequiredService<DataForgeGateway.Tokens.RedisTokenCache>();
         var scope = new DataForgeGateway.Tokens.TokenScope("stage", "token:v2:wait-test", new byte[32], TimeSpan.Zero);
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true");
         var server = admin.GetServer(admin.GetEndPoints()[0]);
@@ -216,7 +215,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
     {
         var settings = redis.SettingsForTest("failed-fetch");
         Replicas(1, settings);
-        var services = _gateways[0].Services;
+        var services = _replicas.Gateways[0].Services;
         var store = services.GetRequiredService<DataForgeGateway.Tokens.ITokenStore>();
         var cache = services.GetRequiredService<DataForgeGateway.Tokens.RedisTokenCache>();
         var scope = new DataForgeGateway.Tokens.TokenScope("stage", "token:v2:failed-fetch", new byte[32], TimeSpan.Zero);
@@ -263,7 +262,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
 
         Assert.All(await LoadAsync(callers, requests: 10), status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(1, _sandbox.Recorder.TokensIssued);
-        await ReadinessIsAsync("Degraded");
+        await _replicas.ReadinessIsAsync("Degraded");
     }
 
     private static Dictionary<string, string?> Settings(RedisServer server) => new()
@@ -272,21 +271,11 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         ["Gateway:Redis:InstanceName"] = $"test-{Guid.NewGuid():N}:",
     };
 
-    private List<HttpClient> Replicas(int count, Dictionary<string, string?> settings)
-    {
-        var callers = new List<HttpClient>();
-        for (var i = 0; i < count; i++)
-        {
-            var gateway = new GatewayHost(_sandbox, settings, services => services.AddSingleton<TimeProvider>(_clock));
-            _gateways.Add(gateway);
-            callers.Add(gateway.CreateCaller());
-        }
-
-        return callers;
-    }
+    private List<HttpClient> Replicas(int count, Dictionary<string, string?> settings) =>
+        _replicas.Start(count, settings, services => services.AddSingleton<TimeProvider>(_clock));
 
     /// <summary>Sends <paramref name="requests"/> requests spread over the replicas, 30 at a time; <paramref name="midway"/> runs halfway.</summary>
-    private static async Task<HttpStatusCode[]> LoadAsync(List<HttpClient> callers, int requests, Action? midway = null)
+    private static async Task<HttpStatusCode[]> LoadAsync(List<HttpClient> callers, int requests, Func<Task>? midway = null)
     {
         var statuses = new HttpStatusCode[requests];
         var next = -1;
@@ -297,32 +286,19 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
             {
                 using var response = await callers[i % callers.Count].GetAsync("/external/sources?projectId=1");
                 statuses[i] = response.StatusCode;
-                if (Interlocked.Increment(ref done) == requests / 2)
+                if (Interlocked.Increment(ref done) == requests / 2 && midway is not null)
                 {
-                    midway?.Invoke();
+                    await midway();
                 }
             }
         }));
         return statuses;
     }
 
-    /// <summary>Waits until every replica's readiness says <paramref name="status"/>.</summary>
-    private async Task ReadinessIsAsync(string status, Action? meanwhile = null)
+    /// <summary>56 minutes into a one-hour token: past every refresh point and inside the five-minute safety margin.</summary>
+    private Task AdvancePastRefresh()
     {
-        var managements = _gateways.Select(g => new HttpClient { BaseAddress = g.ManagementAddress }).ToList();
-        string? last = null;
-        await Eventually.HoldsAsync(
-            () =>
-            {
-                meanwhile?.Invoke();
-                return managements.All(management =>
-                {
-                    using var response = management.GetAsync("/health/ready").GetAwaiter().GetResult();
-                    last = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
-                    return JsonDocument.Parse(last).RootElement.GetProperty("status").GetString() == status;
-                });
-            },
-            () => $"readiness {status} on every replica (last seen: {last})");
-        managements.ForEach(m => m.Dispose());
+        _clock.Advance(TimeSpan.FromMinutes(56));
+        return Task.CompletedTask;
     }
 }
