@@ -73,6 +73,7 @@ public class HotPathBenchmarks
 
         // A token in the in-process cache, as in steady state: fetched once from the canned endpoint.
         await _audit.StartAsync(CancellationToken.None);
+        _decision = await _limits.DecideAsync("billing-svc", "sources");
         if (!(await _tokens.GetAsync("stage", CancellationToken.None)).Succeeded)
         {
             throw new InvalidOperationException("The benchmark could not get its token.");
@@ -111,6 +112,11 @@ public class HotPathBenchmarks
     [Benchmark(Description = "rate-limit decision (service, no Redis)")]
     public bool RateLimitService() => _limits.DecideAsync("billing-svc", "sources").Result.Admitted;
 
+    private static readonly System.Diagnostics.ActivityContext _trace = new(
+        System.Diagnostics.ActivityTraceId.CreateRandom(), System.Diagnostics.ActivitySpanId.CreateRandom(), System.Diagnostics.ActivityTraceFlags.None);
+
+    private RateLimitDecision? _decision;
+
     [Benchmark(Description = "audit record and request metrics")]
     public void AuditRecord()
     {
@@ -129,9 +135,9 @@ public class HotPathBenchmarks
             UpstreamStatus = 200,
             DurationMs = 1.5,
             TokenSource = "memory",
-            RateLimit = "admitted:redis:r=41",
-            ClientAddress = "10.0.0.1",
-            TraceId = "0af7651916cd43dd8448eb211c80319c",
+            RateLimitDecision = _decision,
+            ClientIp = System.Net.IPAddress.Loopback,
+            Trace = _trace,
         };
         _metrics.Record(record);
         _audit.Write(record);

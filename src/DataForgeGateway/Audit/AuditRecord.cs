@@ -63,25 +63,13 @@ public sealed class AuditRecord : IRequestTraceFeature
 
     /// <summary>The rate-limit decision: admitted or refused, where it was taken, and the remaining quota.</summary>
     [JsonPropertyName("rate_limit")]
-    public string? RateLimit
-    {
-        get => _rateLimit ??= RateLimitDecision is { } decision ? Describe(decision) : null;
-        set => _rateLimit = value;
-    }
+    public string? RateLimit => _rateLimit ??= RateLimitDecision is { } decision ? Describe(decision) : null;
 
     [JsonPropertyName("client_address")]
-    public string? ClientAddress
-    {
-        get => _clientAddress ??= ClientIp?.ToString();
-        set => _clientAddress = value;
-    }
+    public string? ClientAddress => _clientAddress ??= ClientIp?.ToString();
 
     [JsonPropertyName("trace_id")]
-    public string? TraceId
-    {
-        get => _traceId ??= Trace.TraceId == default ? null : Trace.TraceId.ToHexString();
-        set => _traceId = value;
-    }
+    public string? TraceId => _traceId ??= Trace.TraceId == default ? null : Trace.TraceId.ToHexString();
 
     // Kept as they come and turned into text on the audit writer's thread, not on the request's.
     private string? _rateLimit;

@@ -1,3 +1,4 @@
+using DataForgeGateway.Primitives;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
 
@@ -17,17 +18,7 @@ public static class RedisExtensions
             return builder;
         }
 
-        builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName)
-            .Validate(
-                options => !options.Enabled || TryParse(options),
-                $"{RedisOptions.SectionName}:ConnectionString is not a valid StackExchange.Redis connection string (host:port,password=...) nor a redis:// URI.")
-            .Validate(
-                options => options.InstanceName.IndexOfAny(['{', '}']) < 0,
-                $"{RedisOptions.SectionName}:InstanceName must not contain '{{' or '}}': the gateway's keys carry hash tags of their own (one per caller), which a tag in the prefix would override, putting every key of a Redis Cluster in one slot.")
-            .Validate(
-                options => options.OperationTimeout > TimeSpan.Zero && options.OperationTimeout <= TimeSpan.FromSeconds(30),
-                $"{RedisOptions.SectionName}:OperationTimeout must be more than zero and at most 00:00:30.")
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<RedisOptions, RedisOptions.Validator>(RedisOptions.SectionName);
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddRedisMetrics();
         builder.Services.AddHostedService<RedisWarmup>();
@@ -39,17 +30,5 @@ public static class RedisExtensions
     {
         services.TryAddSingleton<RedisMetrics>();
         return services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(RedisMetrics.MeterName));
-    }
-
-    private static bool TryParse(RedisOptions options)
-    {
-        try
-        {
-            return options.Parse().EndPoints.Count > 0;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace DataForgeGateway.Redis;
@@ -54,5 +55,41 @@ public sealed class RedisOptions
         }
 
         return options;
+    }
+
+    internal sealed class Validator : IValidateOptions<RedisOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RedisOptions options)
+        {
+            var failures = new List<string>();
+            if (options.Enabled && !TryParse(options))
+            {
+                failures.Add($"{SectionName}:ConnectionString is not a valid StackExchange.Redis connection string (host:port,password=...) nor a redis:// URI.");
+            }
+
+            if (options.InstanceName.IndexOfAny(['{', '}']) >= 0)
+            {
+                failures.Add($"{SectionName}:InstanceName must not contain '{{' or '}}': the gateway's keys carry hash tags of their own (one per caller), which a tag in the prefix would override, putting every key of a Redis Cluster in one slot.");
+            }
+
+            if (options.OperationTimeout <= TimeSpan.Zero || options.OperationTimeout > TimeSpan.FromSeconds(30))
+            {
+                failures.Add($"{SectionName}:OperationTimeout must be more than zero and at most 00:00:30.");
+            }
+
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+
+        private static bool TryParse(RedisOptions options)
+        {
+            try
+            {
+                return options.Parse().EndPoints.Count > 0;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
+        }
     }
 }
