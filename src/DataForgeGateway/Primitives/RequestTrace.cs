@@ -5,8 +5,8 @@ namespace DataForgeGateway.Primitives;
 /// <summary>
 /// Where a request stands in its W3C trace: the trace id the audit record, the problem bodies and DataForge all
 /// see. When something traces requests (OTLP configured, or ASP.NET Core's request logging switched on) it is the
-/// request activity's. Otherwise no activity is created for a request (that machinery, an activity and the async
-/// context around it, cost about 5% of the gateway's throughput), and the gateway continues the caller's
+/// request activity's. Otherwise no activity is created for a request (an activity and the async context around it
+/// for every request, that nothing reads), and the gateway continues the caller's
 /// <c>traceparent</c> itself: same trace id and sampled flag, a span id of its own, or a new trace when the caller
 /// sent none (or one that does not parse).
 /// </summary>

@@ -12,7 +12,7 @@ namespace DataForgeGateway.Telemetry;
 /// OpenTelemetry traces, metrics and logs. Metrics are always served as Prometheus text on the management port's
 /// <c>/metrics</c>; everything is also exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Without a
 /// collector the gateway records no span (unless
-/// <c>OTEL_TRACES_SAMPLER</c> asks for them), saving several microseconds a request. The trace context flows all
+/// <c>OTEL_TRACES_SAMPLER</c> asks for them): a span per request that goes nowhere is work for nothing. The trace context flows all
 /// the same (<see cref="Primitives.RequestTrace"/>): the caller's <c>traceparent</c>, sampled flag included, is continued to
 /// DataForge, and its trace id is the audit record's.
 /// </summary>
