@@ -2,8 +2,10 @@ using DataForgeGateway.Audit;
 using DataForgeGateway.Callers;
 using DataForgeGateway.Health;
 using DataForgeGateway.Hosting;
+using DataForgeGateway.Idempotency;
 using DataForgeGateway.Problems;
 using DataForgeGateway.RateLimiting;
+using DataForgeGateway.SharedReads;
 using DataForgeGateway.Routing;
 using DataForgeGateway.Telemetry;
 using DataForgeGateway.Tokens;
@@ -24,6 +26,8 @@ builder.AddIngress();                // X-Forwarded-* believed from the ingress 
 builder.AddCallers();                // X-Api-Key -> caller and its permissions; keys stored only as hashes
 builder.AddRateLimits();             // per caller and operation, one limit for all replicas through Redis
 builder.AddAuth0Tokens();            // Auth0 M2M token: in-process cache, then Redis, then Auth0
+builder.AddIdempotency();            // Idempotency-Key on source-pull: one ingestion per key, on any replica
+builder.AddSharedReads();            // identical concurrent reads share one DataForge call; optional short cache
 builder.AddDataForgeRoutes();        // YARP: the four DataForge operations, nothing else
 builder.AddGatewayHealthChecks();
 
@@ -36,11 +40,14 @@ app.UseGatewayProblemDetails();      // every error is problem+json with a stabl
 app.UseCanonicalPaths();             // 400 for '..', '%2F', '//', ';' and other path tricks; 401 for a key in the path
 app.UseApiKeys();                    // who is calling: the caller behind X-Api-Key
 app.UseCallerPermissions();          // 401 for a missing, wrong or expired key (429 past too many from one address); 403 for an environment or operation not theirs
+app.MapOpenApiDocument();            // /openapi/v1.json: the four operations as OpenAPI 3.1, without a key
 app.MapDataForgeRoutes(proxy =>      // forward: caller headers stripped, the gateway's token injected
 {
     proxy.UseRateLimits();           // 429 over the caller's limits; RateLimit headers when within them
     proxy.UseRequestValidation();    // 400/413/415 for bad input; DataForge gets the checked values, never the caller's bytes
     proxy.UseProjectAndSourcePermissions(); // 403 for a project or source not theirs
+    proxy.UseIdempotencyKeys();      // a retried source-pull with the same Idempotency-Key gets the first answer again
+    proxy.UseSharedReads();          // identical concurrent reads (same environment, path, query) share one DataForge call
     proxy.UseUpstreamConcurrencyCap(); // 503 when too many requests are in flight to DataForge (each caller a share)
     proxy.UseTokenReplay();          // DataForge said 401: renew the token once, replay the request once
 });

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using DataForgeGateway.Api;
 using DataForgeGateway.Callers;
+using DataForgeGateway.Idempotency;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.RateLimiting;
+using DataForgeGateway.SharedReads;
 using DataForgeGateway.Tokens;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -85,6 +87,16 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
 
     private static string Outcome(HttpContext context, AuditRecord record)
     {
+        if (context.Features.Get<IdempotentReplay>() is not null)
+        {
+            return "replayed";
+        }
+
+        if (context.Features.Get<SharedRead>() is { } shared)
+        {
+            return shared.Kind;
+        }
+
         var forwarderError = context.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
         if (context.RequestAborted.IsCancellationRequested
             || forwarderError is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)

@@ -15,7 +15,7 @@ public sealed class AuditRecord : IRequestTraceFeature
     [JsonPropertyName("time")]
     public DateTimeOffset Time { get; set; }
 
-    /// <summary>forwarded, denied, invalid, not_found, rate_limited, unavailable, upstream_error, caller_disconnected, error.</summary>
+    /// <summary>forwarded, replayed, shared, cached, denied, invalid, not_found, rate_limited, unavailable, upstream_error, caller_disconnected, error.</summary>
     [JsonPropertyName("outcome")]
     public string Outcome { get; set; } = "";
 

@@ -29,6 +29,8 @@ public static class ConfigurationSurface
         (IngressOptions.SectionName, typeof(IngressOptions)),
         (RateLimitOptions.SectionName, typeof(RateLimitOptions)),
         (DataForgeGateway.Audit.AuditOptions.SectionName, typeof(DataForgeGateway.Audit.AuditOptions)),
+        (DataForgeGateway.Idempotency.IdempotencyOptions.SectionName, typeof(DataForgeGateway.Idempotency.IdempotencyOptions)),
+        (DataForgeGateway.SharedReads.SharedReadOptions.SectionName, typeof(DataForgeGateway.SharedReads.SharedReadOptions)),
     ];
 
     /// <summary>Keys ASP.NET Core itself reads, and the gateway's own keys read outside an options type.</summary>

@@ -30,6 +30,15 @@ public sealed record GatewayProblem(int Status, string Slug, string Title)
     public static readonly GatewayProblem RateLimitUnavailable = new(503, "rate-limit-unavailable", "Rate limits cannot be checked right now");
     public static readonly GatewayProblem UpstreamBusy = new(503, "upstream-busy", "Too many requests to DataForge are in flight");
     public static readonly GatewayProblem UpstreamTimeout = new(504, "upstream-timeout", "DataForge did not answer in time");
+    public static readonly GatewayProblem IdempotencyKeyInvalid = new(400, "idempotency-key-invalid", "The Idempotency-Key header is not a valid key");
+    public static readonly GatewayProblem IdempotencyKeyInFlight = new(409, "idempotency-key-in-flight", "A request with this Idempotency-Key is still in progress");
+    public static readonly GatewayProblem IdempotencyKeyReused = new(422, "idempotency-key-reused", "This Idempotency-Key was used for a different request");
+
+    /// <summary>Every problem the gateway answers with, in declaration order: for the OpenAPI document and the docs.</summary>
+    public static IReadOnlyList<GatewayProblem> All { get; } = [.. typeof(GatewayProblem)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(field => field.FieldType == typeof(GatewayProblem))
+        .Select(field => (GatewayProblem)field.GetValue(null)!)];
 
     /// <summary>The problem's stable <c>type</c> URI.</summary>
     public string Type { get; } = TypePrefix + Slug;

@@ -144,9 +144,10 @@ public sealed class AuditTests : GatewayTest
     public async Task Records_go_to_standard_output_as_json_lines_and_to_the_log_category_alike()
     {
         using var caller = Gateway.CreateCaller();
-        await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        // Distinct projects: identical concurrent reads would share one DataForge call, and each is to be forwarded.
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
         {
-            using var response = await caller.GetAsync("/external/sources?projectId=1");
+            using var response = await caller.GetAsync($"/external/sources?projectId={i + 1}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }));
 

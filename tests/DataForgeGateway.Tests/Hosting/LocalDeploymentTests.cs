@@ -20,9 +20,10 @@ public sealed class LocalDeploymentTests
     {
         await using var deployment = await LocalDeployment.StartAsync(3, "--Gateway:RateLimits:Default:Burst=10 --Gateway:RateLimits:Default:PermitsPerSecond=0.001");
 
+        // Distinct projects: identical concurrent reads would share one DataForge call, and each admitted one is to reach it.
         var statuses = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
         {
-            using var response = await deployment.Caller(i % 3).GetAsync("/external/sources?projectId=1");
+            using var response = await deployment.Caller(i % 3).GetAsync($"/external/sources?projectId={i + 1}");
             return response.StatusCode;
         }));
 
@@ -39,7 +40,8 @@ public sealed class LocalDeploymentTests
         await using var deployment = await LocalDeployment.StartAsync(2, "");
         await deployment.SetApiDelayAsync(TimeSpan.FromSeconds(2));
 
-        var inFlight = Enumerable.Range(0, 20).Select(_ => deployment.Caller(0).GetAsync("/external/sources?projectId=1")).ToList();
+        // Distinct projects: identical concurrent reads would share one DataForge call, and all twenty are to be in flight.
+        var inFlight = Enumerable.Range(0, 20).Select(i => deployment.Caller(0).GetAsync($"/external/sources?projectId={i + 1}")).ToList();
         await Eventually.HoldsAsync(async () => (await deployment.SandboxStatsAsync()).GetProperty("api_requests").GetInt64() == 20, "all twenty are at DataForge");
         var stopped = deployment.Terminate(0);
 

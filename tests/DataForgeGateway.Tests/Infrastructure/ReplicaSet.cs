@@ -25,13 +25,28 @@ public sealed class ReplicaSet(SandboxHost sandbox) : IAsyncDisposable
         return callers;
     }
 
-    /// <summary>Sends <paramref name="requests"/> requests at once, round robin over <paramref name="callers"/>; their statuses in order.</summary>
-    public static async Task<HttpStatusCode[]> SendAsync(List<HttpClient> callers, int requests) =>
-        await Task.WhenAll(Enumerable.Range(0, requests).Select(async i =>
+    /// <summary>
+    /// Sends <paramref name="requests"/> requests, round robin over <paramref name="callers"/>, all at once or at most
+    /// <paramref name="maxConcurrent"/> at a time (a load within the caller's share of the DataForge concurrency cap,
+    /// whose excess is rightly 503); their statuses in order.
+    /// </summary>
+    public static async Task<HttpStatusCode[]> SendAsync(List<HttpClient> callers, int requests, int? maxConcurrent = null)
+    {
+        using var slots = new SemaphoreSlim(maxConcurrent ?? requests);
+        return await Task.WhenAll(Enumerable.Range(0, requests).Select(async i =>
         {
-            using var response = await callers[i % callers.Count].GetAsync("/external/sources?projectId=1");
-            return response.StatusCode;
+            await slots.WaitAsync();
+            try
+            {
+                using var response = await callers[i % callers.Count].GetAsync("/external/sources?projectId=1");
+                return response.StatusCode;
+            }
+            finally
+            {
+                slots.Release();
+            }
         }));
+    }
 
     /// <summary>
     /// Waits until every replica's readiness says <paramref name="status"/>; <paramref name="meanwhile"/> runs

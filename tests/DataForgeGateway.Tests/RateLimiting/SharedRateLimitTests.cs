@@ -34,9 +34,10 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         // Ten at once, then one an hour: within the test, exactly ten.
         var callers = Replicas(3, Limited(redis.SettingsForTest("exact"), burst: 10));
 
+        // Distinct projects: identical concurrent reads would share one DataForge call, and each admitted one is to reach it.
         var statuses = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
         {
-            using var response = await callers[i % 3].GetAsync("/external/sources?projectId=1");
+            using var response = await callers[i % 3].GetAsync($"/external/sources?projectId={i + 1}");
             return response.StatusCode;
         }));
 
@@ -154,7 +155,8 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         }
 
         _sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(2);
-        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => callers[0].GetAsync("/external/sources?projectId=1")));
+        // Distinct projects: identical concurrent reads would share one DataForge call, and each is to hold a slot.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => callers[0].GetAsync($"/external/sources?projectId={i + 2}")));
 
         // Two in flight and one queued get through; the other three are turned away at once.
         Assert.Equal(3, responses.Count(r => r.StatusCode == HttpStatusCode.OK));

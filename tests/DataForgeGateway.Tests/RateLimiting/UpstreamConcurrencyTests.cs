@@ -23,7 +23,8 @@ public sealed class UpstreamConcurrencyTests : GatewayTest
         }
 
         Sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(2);
-        var flood = Enumerable.Range(0, 20).Select(_ => flooding.GetAsync("/external/sources?projectId=1")).ToList();
+        // Distinct projects: identical concurrent reads would share one DataForge call, and each is to hold a slot.
+        var flood = Enumerable.Range(0, 20).Select(i => flooding.GetAsync($"/external/sources?projectId={i + 2}")).ToList();
         await Eventually.HoldsAsync(() => Sandbox.Recorder.Arrivals >= 3, "the flood's first requests reach DataForge");
 
         using var first = await other.GetAsync("/external/sources?projectId=1");

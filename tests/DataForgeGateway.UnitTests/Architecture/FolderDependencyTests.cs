@@ -16,7 +16,7 @@ public sealed class FolderDependencyTests
         ["Settings", "Problems", "Redis"],
         ["Callers", "Tokens"],
         ["RateLimiting"],
-        ["Routing"],
+        ["Routing", "Idempotency", "SharedReads"],
         ["Audit", "Telemetry", "Health"],
         ["Hosting"],
         ["Program"],

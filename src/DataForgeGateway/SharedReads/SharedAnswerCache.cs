@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using DataForgeGateway.Redis;
+using Microsoft.Extensions.Options;
+
+namespace DataForgeGateway.SharedReads;
+
+/// <summary>The short cache of read answers.</summary>
+internal interface ISharedAnswerCache
+{
+    Task<SharedAnswer?> GetAsync(string key);
+
+    Task SetAsync(string key, SharedAnswer answer, TimeSpan ttl);
+}
+
+/// <summary>This replica's memory (no Redis configured): identical reads on this replica share the cache.</summary>
+internal sealed class InProcessAnswerCache(TimeProvider clock) : ISharedAnswerCache
+{
+    private const int SweepAbove = 10_000;
+    private readonly ConcurrentDictionary<string, (SharedAnswer Answer, DateTimeOffset Until)> _entries = new(StringComparer.Ordinal);
+
+    public Task<SharedAnswer?> GetAsync(string key) =>
+        Task.FromResult(_entries.TryGetValue(key, out var entry) && entry.Until > clock.GetUtcNow() ? entry.Answer : null);
+
+    public Task SetAsync(string key, SharedAnswer answer, TimeSpan ttl)
+    {
+        var now = clock.GetUtcNow();
+        if (_entries.Count > SweepAbove)
+        {
+            foreach (var (old, entry) in _entries)
+            {
+                if (entry.Until <= now)
+                {
+                    _entries.TryRemove(old, out _);
+                }
+            }
+        }
+
+        _entries[key] = (answer, now + ttl);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Redis: every replica reads the answers any replica stored. A Redis that fails is a miss, never an error.</summary>
+internal sealed partial class RedisAnswerCache(RedisConnection redis, IOptions<RedisOptions> options, RedisMetrics metrics, ILogger<RedisAnswerCache> logger) : ISharedAnswerCache
+{
+    public async Task<SharedAnswer?> GetAsync(string key)
+    {
+        try
+        {
+            var stored = await (await redis.GetAsync()).GetDatabase().StringGetAsync(StorageKey(key));
+            return stored.HasValue ? SharedAnswer.FromBytes(stored!) : null;
+        }
+        catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
+        {
+            Unavailable("read", e);
+            return null;
+        }
+    }
+
+    public async Task SetAsync(string key, SharedAnswer answer, TimeSpan ttl)
+    {
+        try
+        {
+            await (await redis.GetAsync()).GetDatabase().StringSetAsync(StorageKey(key), answer.ToBytes(), ttl);
+        }
+        catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
+        {
+            Unavailable("write", e);
+        }
+    }
+
+    private string StorageKey(string key) => $"{options.Value.InstanceName}reads:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))}";
+
+    private void Unavailable(string operation, Exception e)
+    {
+        metrics.Failed("reads");
+        Log.Unavailable(logger, operation, redis.Describe(e));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Redis read-cache {Operation} failed ({Error}); the read goes to DataForge")]
+        public static partial void Unavailable(ILogger logger, string operation, string error);
+    }
+}
