@@ -24,6 +24,9 @@ public sealed class SandboxSwitches
     /// </summary>
     public bool ApiLeaks { get; set; }
 
+    /// <summary>When set, DataForge's answers carry this <c>Cache-Control</c>, as a DataForge that says how long an answer keeps.</summary>
+    public string? ApiCacheControl { get; set; }
+
     /// <summary>When set, the tenant's client secret from now on, as after a rotation in the Auth0 dashboard.</summary>
     public string? ClientSecret { get; set; }
 }

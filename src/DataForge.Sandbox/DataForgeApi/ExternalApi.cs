@@ -33,6 +33,11 @@ public static class ExternalApi
         }
 
         var status = Authorize(context, services.GetRequiredService<TokenIssuer>(), switches);
+        if (switches.ApiCacheControl is { } cacheControl)
+        {
+            context.Response.Headers.CacheControl = cacheControl;
+        }
+
         var result = switches.ApiLeaks ? Leak(context) : status == StatusCodes.Status200OK ? await next(invocation) : Reject(status);
         services.GetRequiredService<SandboxRecorder>().Record(new RecordedRequest(
             context.Request.Method,

@@ -1,0 +1,141 @@
+using System.Net;
+using DataForgeGateway.Tests.Infrastructure;
+
+namespace DataForgeGateway.Tests.SharedReads;
+
+/// <summary>
+/// Identical reads share DataForge's answer: concurrent ones one call per replica; with the cache on, replicas
+/// share answers through a real Redis. Each caller's own permissions and limits still come first.
+/// </summary>
+[Collection(RedisTests.Name)]
+public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
+{
+    private SandboxHost _sandbox = null!;
+    private ReplicaSet _replicas = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sandbox = await SandboxHost.StartAsync();
+        _replicas = new ReplicaSet(_sandbox);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _replicas.DisposeAsync();
+        await _sandbox.DisposeAsync();
+    }
+
+    private int Reads(string query) => _sandbox.Recorder.Requests.Count(r => r.Path == "/external/sources" && r.QueryString == query);
+
+    [Fact]
+    public async Task Concurrent_identical_reads_share_one_DataForge_call_and_each_caller_gets_the_answer()
+    {
+        var callers = _replicas.Start(1, []);
+        using var other = _replicas.Gateways[0].CreateCaller(GatewayHost.OtherCallerKey);
+        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
+
+        var reads = Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? callers[0] : other).GetAsync("/external/sources?projectId=1")).ToList();
+        var responses = await Task.WhenAll(reads);
+
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
+        Assert.Single(bodies.Distinct());
+        Assert.Contains("demo_customers", bodies[0], StringComparison.Ordinal);
+        Assert.Equal(1, Reads("?projectId=1"));
+        Assert.All(responses, response => Assert.True(response.Headers.Contains("RateLimit"), "each caller gets its own RateLimit headers"));
+        responses.ToList().ForEach(r => r.Dispose());
+    }
+
+    [Fact]
+    public async Task A_caller_not_allowed_the_project_is_refused_while_an_allowed_callers_identical_read_is_in_flight()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [$"Gateway:Callers:{GatewayHost.OtherCallerName}:ProjectIds:0"] = "2",
+            [$"Gateway:Callers:{GatewayHost.OtherCallerName}:UnrestrictedSources"] = "true",
+        };
+        var callers = _replicas.Start(1, settings);
+        using var restricted = _replicas.Gateways[0].CreateCaller(GatewayHost.OtherCallerKey);
+        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(800);
+
+        var allowed = callers[0].GetAsync("/external/sources?projectId=1");
+        await Eventually.HoldsAsync(() => _sandbox.Recorder.Arrivals >= 1, "the allowed read is at DataForge");
+        using var refused = await restricted.GetAsync("/external/sources?projectId=1");
+        using var answered = await allowed;
+
+        await Problem.AssertAsync(refused, HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+    }
+
+    [Fact]
+    public async Task Different_queries_are_not_shared()
+    {
+        var callers = _replicas.Start(1, []);
+        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(300);
+
+        var responses = await Task.WhenAll(callers[0].GetAsync("/external/sources?projectId=1"), callers[0].GetAsync("/external/sources?projectId=2"));
+
+        Assert.NotEqual(await responses[0].Content.ReadAsStringAsync(), await responses[1].Content.ReadAsStringAsync());
+        Assert.Equal(1, Reads("?projectId=1"));
+        Assert.Equal(1, Reads("?projectId=2"));
+    }
+
+    [Fact]
+    public async Task With_coalescing_off_every_read_reaches_DataForge()
+    {
+        var callers = _replicas.Start(1, new Dictionary<string, string?> { ["Gateway:SharedReads:Coalesce"] = "false" });
+        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(300);
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => callers[0].GetAsync("/external/sources?projectId=1")));
+
+        Assert.Equal(4, Reads("?projectId=1"));
+    }
+
+    [Fact]
+    public async Task With_the_cache_on_replicas_share_an_answer_through_Redis_with_its_age()
+    {
+        var settings = redis.SettingsForTest("reads-cache");
+        settings["Gateway:SharedReads:CacheSeconds"] = "60";
+        var callers = _replicas.Start(2, settings);
+
+        using var first = await callers[0].GetAsync("/external/sources?projectId=1");
+        using var second = await callers[1].GetAsync("/external/sources?projectId=1");
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+        Assert.NotNull(second.Headers.Age);
+        Assert.Null(first.Headers.Age);
+        Assert.Equal(1, Reads("?projectId=1"));
+    }
+
+    [Theory]
+    [InlineData("no-store")]
+    [InlineData("private, max-age=60")]
+    [InlineData("max-age=0")]
+    public async Task DataForges_cache_control_can_forbid_caching(string cacheControl)
+    {
+        var settings = redis.SettingsForTest("reads-nocache");
+        settings["Gateway:SharedReads:CacheSeconds"] = "60";
+        var callers = _replicas.Start(2, settings);
+        _sandbox.Switches.ApiCacheControl = cacheControl;
+
+        using var first = await callers[0].GetAsync("/external/sources?projectId=1");
+        using var second = await callers[1].GetAsync("/external/sources?projectId=1");
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Null(second.Headers.Age);
+        Assert.Equal(2, Reads("?projectId=1"));
+    }
+
+    [Fact]
+    public async Task Without_the_cache_sequential_reads_each_reach_DataForge()
+    {
+        var callers = _replicas.Start(2, redis.SettingsForTest("reads-default"));
+
+        using var first = await callers[0].GetAsync("/external/sources?projectId=1");
+        using var second = await callers[1].GetAsync("/external/sources?projectId=1");
+
+        Assert.Null(second.Headers.Age);
+        Assert.Equal(2, Reads("?projectId=1"));
+    }
+}
