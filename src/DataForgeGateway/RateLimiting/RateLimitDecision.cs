@@ -14,6 +14,12 @@ internal sealed record BucketSet(string Caller, BucketLimit[] Limits, BucketLimi
 {
     /// <summary>The <c>RateLimit-Policy</c> header value: the same for every request of this caller and operation.</summary>
     public string PolicyHeader { get; } = string.Join(", ", Limits.Select(l => $"\"{l.Name}\";q={l.Burst};w={l.WindowSeconds}"));
+
+    /// <summary>The smallest bucket: leases are sized by it.</summary>
+    public int MinBurst { get; } = Limits.Min(l => l.Burst);
+
+    /// <summary>The slowest bucket's rate, in permits per second: slow limits stay exact.</summary>
+    public double MinPermitsPerSecond { get; } = Limits.Min(l => 1_000_000.0 / l.IntervalMicros);
 }
 
 /// <summary>Where a decision was taken.</summary>

@@ -10,6 +10,7 @@ internal sealed class RateLimitMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _refusals;
     private readonly Counter<long> _fallbackDecisions;
+    private readonly Counter<long> _redisCalls;
     private readonly Redis.RedisMetrics _redis;
 
     public RateLimitMetrics(IMeterFactory meters, Redis.RedisMetrics redis)
@@ -18,6 +19,7 @@ internal sealed class RateLimitMetrics : IDisposable
         _meter = meters.Create(MeterName);
         _refusals = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.refusals", "{request}", "Requests refused by a rate limit, by caller, operation and policy.");
         _meter.CreateObservableGauge("dataforge_gateway.ratelimit.fallback_active", () => InFallback() ? 1 : 0, "{state}", "1 while rate limits are enforced without Redis.");
+        _redisCalls = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.redis_calls", "{call}", "Rate-limit calls to Redis: one per request for small buckets, one per lease for the others.");
         _fallbackDecisions = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.fallback_decisions", "{request}", "Rate-limit decisions taken without Redis, by mode (local, open, closed).");
     }
 
@@ -36,6 +38,8 @@ internal sealed class RateLimitMetrics : IDisposable
         }));
 
     public void RedisFailed() => _redis.Failed("ratelimit");
+
+    public void RedisCall() => _redisCalls.Add(1);
 
     public void Dispose() => _meter.Dispose();
 }

@@ -17,6 +17,7 @@ internal sealed partial class RateLimitService
     private readonly LiveOptions<CallersOptions> _callers;
     private readonly LocalRateLimiter _local;
     private readonly RedisRateLimiter? _shared;
+    private readonly PermitLeases _leases = new();
     private readonly RateLimitMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -68,7 +69,7 @@ internal sealed partial class RateLimitService
         {
             try
             {
-                var states = await _shared.DecideAsync(caller, buckets.Limits);
+                var states = await SharedStatesAsync(buckets, probe);
                 if (Interlocked.Exchange(ref _fallbackUntilTicks, 0) != 0)
                 {
                     Log.RedisBack(_logger);
@@ -95,6 +96,47 @@ internal sealed partial class RateLimitService
 
         // Read the clock again: the failed Redis call took time.
         return Fallback(caller, buckets, NowMicros(), operation);
+    }
+
+    /// <summary>
+    /// The shared decision: from this replica's lease of the bucket set where one applies (no Redis call while it
+    /// has permits, or while Redis's refusal holds), else one request at a time in Redis (small buckets, a probe).
+    /// </summary>
+    private async ValueTask<BucketState[]> SharedStatesAsync(BucketSet buckets, bool probe)
+    {
+        var settings = _options.Current.Leases;
+        if (probe || !PermitLeases.Applies(buckets, settings))
+        {
+            _metrics.RedisCall();
+            return await _shared!.DecideAsync(buckets.Caller, buckets.Limits);
+        }
+
+        var lease = _leases.For(buckets);
+        var maxPermits = PermitLeases.MaxPermits(buckets, settings);
+        while (true)
+        {
+            switch (lease.TryTake(NowMicros(), maxPermits, out var states, out var request, out var pending))
+            {
+                case PermitLeases.Outcome.Admitted or PermitLeases.Outcome.Refused:
+                    return states;
+                case PermitLeases.Outcome.Wait:
+                    await pending;
+                    continue;
+            }
+
+            try
+            {
+                _metrics.RedisCall();
+                var (granted, leased) = await _shared!.LeaseAsync(buckets.Caller, buckets.Limits, request.Want, request.Returned);
+                var now = NowMicros();
+                return lease.Leased(request, granted, leased, now, now + (long)settings.Duration.TotalMicroseconds);
+            }
+            catch
+            {
+                lease.Failed(request);
+                throw;
+            }
+        }
     }
 
     /// <summary>

@@ -50,6 +50,79 @@ internal sealed class RedisRateLimiter(RedisConnection redis, IOptions<RedisOpti
         return out
         """;
 
+    // A lease: up to ARGV[1] permits of every bucket at once (as many as the fullest-spent bucket allows), after
+    // giving back ARGV[2] permits of an expired lease. KEYS and the rest of ARGV as above. Returns the permits
+    // granted, then per bucket: remaining, retry-after (when none was granted), reset.
+    private const string LeaseScript =
+        """
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+        local want = tonumber(ARGV[1])
+        local returned = tonumber(ARGV[2])
+        local tats = {}
+        local grant = want
+        for i, key in ipairs(KEYS) do
+          local interval = tonumber(ARGV[2 * i + 1])
+          local burst = tonumber(ARGV[2 * i + 2])
+          local tat = tonumber(redis.call('GET', key) or now) - returned * interval
+          if tat < now then tat = now end
+          tats[i] = tat
+          local avail = math.floor((now + burst * interval - tat) / interval)
+          if avail < grant then grant = avail end
+        end
+        if grant < 0 then grant = 0 end
+        local out = {grant}
+        for i, key in ipairs(KEYS) do
+          local interval = tonumber(ARGV[2 * i + 1])
+          local burst = tonumber(ARGV[2 * i + 2])
+          local tat = tats[i] + grant * interval
+          if grant > 0 or returned > 0 then
+            redis.call('SET', key, string.format('%.0f', tat), 'PX', math.max(1, math.ceil((tat - now) / 1000)))
+          end
+          local retry = 0
+          if grant == 0 then
+            retry = tat + interval - burst * interval - now
+            if retry < 0 then retry = 0 end
+          end
+          out[#out + 1] = math.floor((now + burst * interval - tat) / interval)
+          out[#out + 1] = retry
+          out[#out + 1] = tat - now
+        end
+        return out
+        """;
+
+    /// <summary>
+    /// Leases up to <paramref name="want"/> permits of every bucket in one atomic step, giving back
+    /// <paramref name="returned"/> unspent ones first. The permits granted (0: none) and each bucket's state after.
+    /// </summary>
+    public async Task<(int Granted, BucketState[] States)> LeaseAsync(string caller, BucketLimit[] limits, int want, int returned)
+    {
+        var prefix = options.Value.InstanceName;
+        var keys = new RedisKey[limits.Length];
+        var arguments = new RedisValue[2 + (limits.Length * 2)];
+        arguments[0] = want;
+        arguments[1] = returned;
+        for (var i = 0; i < limits.Length; i++)
+        {
+            keys[i] = $"{prefix}ratelimit:{{{caller}}}:{limits[i].Name}";
+            arguments[2 + (2 * i)] = limits[i].IntervalMicros;
+            arguments[3 + (2 * i)] = limits[i].Burst;
+        }
+
+        var database = (await redis.GetAsync()).GetDatabase();
+        var result = (RedisResult[])(await database.ScriptEvaluateAsync(LeaseScript, keys, arguments))!;
+        var granted = (int)(long)result[0];
+        var states = new BucketState[limits.Length];
+        for (var i = 0; i < limits.Length; i++)
+        {
+            var offset = 1 + (3 * i);
+            var retry = (long)result[offset + 1];
+            states[i] = new BucketState(granted > 0 || retry == 0, (long)result[offset], retry, (long)result[offset + 2]);
+        }
+
+        return (granted, states);
+    }
+
     /// <summary>A failure as the logs give it: endpoint and cause, no password.</summary>
     public string Describe(Exception e) => redis.Describe(e);
 

@@ -76,12 +76,16 @@ public sealed class RateLimitOptions
     /// <summary>Requests without a valid key, per client address and replica: past this, 429 instead of 401.</summary>
     public FailedAuthenticationOptions FailedAuthentication { get; set; } = new();
 
+    /// <summary>How replicas spend shared limits without a Redis round trip per request.</summary>
+    public RateLimitLeaseOptions Leases { get; set; } = new();
+
     internal sealed class Validator : IValidateOptions<RateLimitOptions>
     {
         public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
         {
             var failures = new List<string>();
             options.Default.Validate($"{SectionName}:Default", failures);
+            options.Leases.Validate($"{SectionName}:Leases", failures);
             foreach (var (operation, policy) in options.Operations)
             {
                 if (DataForgeOperation.Find(operation) is null)
@@ -127,4 +131,54 @@ public sealed class FailedAuthenticationOptions
 
     /// <summary>Failed authentications an address may make at once.</summary>
     public int Burst { get; set; } = 50;
+}
+
+/// <summary>
+/// Leases of shared permits: a replica takes a few permits of a caller's buckets from Redis in one atomic step and
+/// spends them locally, so the hot path rarely waits on Redis, and the sum admitted by all replicas never exceeds a
+/// limit. Permits leased but not spent are returned with the next lease, or lost when a replica stops (it then
+/// under-admits by at most <see cref="MaxPermits"/> per caller and operation until the bucket refills).
+/// </summary>
+public sealed class RateLimitLeaseOptions
+{
+    /// <summary>Lease permits; off: every request asks Redis.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Most permits one lease takes (a lease starts at one and doubles while they are all spent in time).</summary>
+    public int MaxPermits { get; set; } = 16;
+
+    /// <summary>How long leased permits may be spent; then they go back with the next lease.</summary>
+    public TimeSpan Duration { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Buckets smaller than this stay exact per request (source-pull's 10, say); a lease is also never more than a
+    /// tenth of the smallest bucket.
+    /// </summary>
+    public int MinBurst { get; set; } = 20;
+
+    /// <summary>Limits slower than this many permits a second stay exact per request (source-pull's 1/s, say): a lease would hold them for long.</summary>
+    public double MinPermitsPerSecond { get; set; } = 10;
+
+    internal void Validate(string key, List<string> failures)
+    {
+        if (MaxPermits is < 1 or > 1000)
+        {
+            failures.Add($"{key}:MaxPermits must be from 1 to 1000.");
+        }
+
+        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromSeconds(10))
+        {
+            failures.Add($"{key}:Duration must be more than zero and at most 00:00:10.");
+        }
+
+        if (MinBurst < 2)
+        {
+            failures.Add($"{key}:MinBurst must be at least 2.");
+        }
+
+        if (MinPermitsPerSecond < 0)
+        {
+            failures.Add($"{key}:MinPermitsPerSecond must not be negative.");
+        }
+    }
 }

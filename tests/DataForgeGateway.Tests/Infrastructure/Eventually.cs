@@ -34,7 +34,7 @@ public static class Eventually
 
     /// <summary>
     /// Moves the fake clock forward by <paramref name="first"/>, then one step at a time, giving background work a
-    /// moment after each step, until <paramref name="condition"/> holds. Returns how far the clock moved.
+    /// moment after each step (up to a second, for a loaded machine), until <paramref name="condition"/> holds. Returns how far the clock moved.
     /// </summary>
     public static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider clock, TimeSpan first, TimeSpan step, TimeSpan max, Func<bool> condition)
     {
@@ -50,7 +50,7 @@ public static class Eventually
 
             clock.Advance(step);
             advanced += step;
-            for (var i = 0; i < 30 && !condition(); i++)
+            for (var i = 0; i < 100 && !condition(); i++)
             {
                 await poll.WaitForNextTickAsync();
             }

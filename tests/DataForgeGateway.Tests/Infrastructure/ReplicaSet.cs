@@ -79,6 +79,14 @@ public sealed class ReplicaSet(SandboxHost sandbox) : IAsyncDisposable
             () => $"readiness {status} on every replica (last seen: {last})");
     }
 
+    /// <summary>Stops one replica (its secret scan included), as a pod that goes away; the others go on.</summary>
+    public async Task StopAsync(int index)
+    {
+        var gateway = Gateways[index];
+        Gateways.RemoveAt(index);
+        await gateway.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var gateway in Gateways)
