@@ -11,6 +11,8 @@
 #   D  the full gateway with Redis (token cache and rate limits shared)
 #   E  C exporting its telemetry over OTLP (to bench/OtlpSink, a stand-in collector): every span recorded, metrics,
 #      and the audit records as OpenTelemetry logs, as in production with a collector and the default sampler
+#   F  the production shape: D and E together (Redis shared, OTLP exported)
+# and, after each round, F3: three replicas of F sharing one Redis and one core, loaded at once (their sum).
 # Reported as medians with min and max: requests/s at saturation, C/B and C/A; p50/p99 at a fixed rate of half
 # of B's maximum and the milliseconds the gateway adds; CPU microseconds and bytes allocated per request; Redis
 # commands per request; Auth0 token requests during the run. Results: bench/results/latest.{md,json}.
@@ -53,6 +55,7 @@ trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 sandbox_port=$(free_port); plain_port=$(free_port); c_port=$(free_port); c_mgmt=$(free_port); d_port=$(free_port); d_mgmt=$(free_port); redis_port=$(free_port)
 e_port=$(free_port); e_mgmt=$(free_port); sink_port=$(free_port)
+f_ports=($(free_port) $(free_port) $(free_port)); f_mgmts=($(free_port) $(free_port) $(free_port))
 
 start() { # name, then the command
   local name=$1; shift
@@ -82,14 +85,20 @@ start gateway-redis dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://12
   --Gateway:Redis:ConnectionString "127.0.0.1:$redis_port"
 OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
   start gateway-otlp dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$e_port" --Gateway:Management:Url "http://127.0.0.1:$e_mgmt"
+for i in 0 1 2; do
+  OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+    start "gateway-prod$i" dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:${f_ports[$i]}" \
+    --Gateway:Management:Url "http://127.0.0.1:${f_mgmts[$i]}" --Gateway:Redis:ConnectionString "127.0.0.1:$redis_port"
+done
 wait_for "http://127.0.0.1:$c_mgmt/health/ready"; wait_for "http://127.0.0.1:$d_mgmt/health/ready"; wait_for "http://127.0.0.1:$e_mgmt/health/ready"
+for i in 0 1 2; do wait_for "http://127.0.0.1:${f_mgmts[$i]}/health/ready"; done
 
 key="dfgw_sandboxdemo_DemoKeyForTheLocalSandboxOnly0003EPo7R"
 path="/external/sources?projectId=1"
-declare -A url=([A]="http://127.0.0.1:$sandbox_port$path" [B]="http://127.0.0.1:$plain_port$path" [C]="http://127.0.0.1:$c_port$path" [D]="http://127.0.0.1:$d_port$path" [E]="http://127.0.0.1:$e_port$path")
-declare -A header=([A]="Authorization: Bearer $token" [B]="X-Bench: plain" [C]="X-Api-Key: $key" [D]="X-Api-Key: $key" [E]="X-Api-Key: $key")
-declare -A process=([A]=sandbox [B]=plain [C]=gateway [D]=gateway-redis [E]=gateway-otlp)
-arms=(A B C D E)
+declare -A url=([A]="http://127.0.0.1:$sandbox_port$path" [B]="http://127.0.0.1:$plain_port$path" [C]="http://127.0.0.1:$c_port$path" [D]="http://127.0.0.1:$d_port$path" [E]="http://127.0.0.1:$e_port$path" [F]="http://127.0.0.1:${f_ports[0]}$path")
+declare -A header=([A]="Authorization: Bearer $token" [B]="X-Bench: plain" [C]="X-Api-Key: $key" [D]="X-Api-Key: $key" [E]="X-Api-Key: $key" [F]="X-Api-Key: $key")
+declare -A process=([A]=sandbox [B]=plain [C]=gateway [D]=gateway-redis [E]=gateway-otlp [F]=gateway-prod0)
+arms=(A B C D E F)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1.pid")/stat"; }
 allocated() { cat "$work/$1.alloc" 2>/dev/null || echo 0; }
@@ -124,6 +133,17 @@ for round in $(seq 1 "$rounds"); do
     echo "round $round $arm: $rps req/s, $cpu_us us CPU/req, $bytes_per B/req, $redis_per Redis cmds/req ($trips_per round trips), non-2xx $non2xx"
   done
 
+  # F3: the three production-shape replicas at once, a third of the connections each; their sum.
+  f3_pids=()
+  for i in 0 1 2; do
+    taskset -c "$load_cpus" wrk -t1 -c"$((connections / 3))" -d"${duration}s" -H "X-Api-Key: $key" "http://127.0.0.1:${f_ports[$i]}$path" >"$work/f3.$i" &
+    f3_pids+=($!)
+  done
+  wait "${f3_pids[@]}"
+  f3=$(cat "$work"/f3.* | awk '/Requests\/sec/ {sum += $2} END {print sum + 0}')
+  printf 'aggregate\t%s\tF3\t%s\n' "$round" "$f3" >>"$work/samples.tsv"
+  echo "round $round F3 (three replicas at once): $f3 req/s"
+
   # Latency at a fixed rate: half of this round's plain-YARP maximum, spread over 16 workers.
   b_rps=$(awk -F'\t' -v r="$round" '$1=="throughput" && $2==r && $3=="B" {print $4}' "$work/samples.tsv")
   per_worker=$(python3 -c "print(max(1, int($b_rps / 2 / 16)))")
@@ -142,10 +162,12 @@ python3 - "$work/samples.tsv" "$results" "$((tokens_after - tokens_before))" "$r
 import json, statistics, sys, platform, os, datetime, subprocess
 samples, out, tokens, rounds, duration, connections = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 otlp = json.load(open(sys.argv[7]))
-thr, lat = {}, {}
+thr, lat, agg = {}, {}, []
 for line in open(samples):
     f = line.rstrip("\n").split("\t")
-    if f[0] == "throughput":
+    if f[0] == "aggregate":
+        agg.append(float(f[3]))
+    elif f[0] == "throughput":
         thr.setdefault(f[2], []).append(dict(rps=float(f[3]), cpu_us=float(f[4]), bytes=float(f[5]), redis=float(f[6]), non2xx=int(f[7]), trips=float(f[8])))
     else:
         lat.setdefault(f[2], []).append(dict(p50=float(f[3]), p99=float(f[4]), rate=int(f[5])))
@@ -156,10 +178,13 @@ ratio_cb = [thr["C"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
 ratio_ca = [thr["C"][i]["rps"] / thr["A"][i]["rps"] for i in range(rounds_n)]
 ratio_db = [thr["D"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
 ratio_eb = [thr["E"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
+ratio_fb = [thr["F"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
+ratio_f3b = [agg[i] / thr["B"][i]["rps"] for i in range(min(rounds_n, len(agg)))]
 added_p99 = [lat["C"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
 added_p50 = [lat["C"][i]["p50"] - lat["B"][i]["p50"] for i in range(rounds_n)]
 added_p99_d = [lat["D"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
 added_p99_e = [lat["E"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
+added_p99_f = [lat["F"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 result = {
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -175,14 +200,15 @@ result = {
         "p50_ms_at_half_load": stat([s["p50"] for s in lat[arm]]),
         "p99_ms_at_half_load": stat([s["p99"] for s in lat[arm]]),
         "half_load_rate": stat([s["rate"] for s in lat[arm]]),
-    } for arm in "ABCDE"},
-    "ratios": {"C/B": stat(ratio_cb), "C/A": stat(ratio_ca), "D/B": stat(ratio_db), "E/B": stat(ratio_eb)},
-    "added_ms_at_half_load": {"C_p50": stat(added_p50), "C_p99": stat(added_p99), "D_p99": stat(added_p99_d), "E_p99": stat(added_p99_e)},
+    } for arm in "ABCDEF"},
+    "three_replicas_F3_requests_per_second": stat(agg),
+    "ratios": {"C/B": stat(ratio_cb), "C/A": stat(ratio_ca), "D/B": stat(ratio_db), "E/B": stat(ratio_eb), "F/B": stat(ratio_fb), "F3/B": stat(ratio_f3b)},
+    "added_ms_at_half_load": {"C_p50": stat(added_p50), "C_p99": stat(added_p99), "D_p99": stat(added_p99_d), "E_p99": stat(added_p99_e), "F_p99": stat(added_p99_f)},
     "auth0_token_requests_during_run": tokens,
     "otlp_received_by_sink": otlp,
 }
 json.dump(result, open(os.path.join(out, "latest.json"), "w"), indent=2)
-names = {"A": "A sandbox directly", "B": "B plain YARP", "C": "C gateway", "D": "D gateway + Redis", "E": "E gateway exporting OTLP"}
+names = {"A": "A sandbox directly", "B": "B plain YARP", "C": "C gateway", "D": "D gateway + Redis", "E": "E gateway exporting OTLP", "F": "F gateway + Redis + OTLP"}
 f = lambda s, d=0: f"{s['median']:.{d}f} ({s['min']:.{d}f}–{s['max']:.{d}f})"
 lines = [
     f"Benchmark of {result['date']} on {cpu}, {os.cpu_count()} cores; {rounds} interleaved rounds of {duration} s, {connections} connections. Medians (min–max).",
@@ -190,13 +216,14 @@ lines = [
     "| arm | req/s | p50 ms at half load | p99 ms at half load | CPU µs/req | bytes/req | Redis cmds/req | Redis round trips/req |",
     "|---|---|---|---|---|---|---|---|",
 ]
-for arm in "ABCDE":
+for arm in "ABCDEF":
     a = result["arms"][arm]
     lines.append(f"| {names[arm]} | {f(a['requests_per_second'])} | {f(a['p50_ms_at_half_load'], 2)} | {f(a['p99_ms_at_half_load'], 2)} | {f(a['cpu_us_per_request'])} | {f(a['bytes_allocated_per_request'])} | {f(a['redis_commands_per_request'], 2)} | {f(a['redis_round_trips_per_request'], 2)} |")
 lines += [
     "",
-    f"- C/B throughput: {f(result['ratios']['C/B'], 3)}; C/A: {f(result['ratios']['C/A'], 3)}; D/B: {f(result['ratios']['D/B'], 3)}; E/B: {f(result['ratios']['E/B'], 3)}",
-    f"- Added at half of B's maximum: p50 {f(result['added_ms_at_half_load']['C_p50'], 2)} ms, p99 {f(result['added_ms_at_half_load']['C_p99'], 2)} ms (with Redis: p99 {f(result['added_ms_at_half_load']['D_p99'], 2)} ms; exporting OTLP: p99 {f(result['added_ms_at_half_load']['E_p99'], 2)} ms)",
+    f"- C/B throughput: {f(result['ratios']['C/B'], 3)}; C/A: {f(result['ratios']['C/A'], 3)}; D/B: {f(result['ratios']['D/B'], 3)}; E/B: {f(result['ratios']['E/B'], 3)}; F/B: {f(result['ratios']['F/B'], 3)}",
+    f"- F3, three F replicas on the same core at once: {f(result['three_replicas_F3_requests_per_second'])} req/s in all, F3/B {f(result['ratios']['F3/B'], 3)}",
+    f"- Added at half of B's maximum: p50 {f(result['added_ms_at_half_load']['C_p50'], 2)} ms, p99 {f(result['added_ms_at_half_load']['C_p99'], 2)} ms (with Redis: p99 {f(result['added_ms_at_half_load']['D_p99'], 2)} ms; exporting OTLP: p99 {f(result['added_ms_at_half_load']['E_p99'], 2)} ms; Redis and OTLP: p99 {f(result['added_ms_at_half_load']['F_p99'], 2)} ms)",
     f"- Auth0 token requests during the run: {tokens}",
     "- OTLP exports the stand-in collector received from E (whole run, warm-up included): " + (", ".join(f"{k} {v['exports']} ({v['bytes'] // 1024} KiB)" for k, v in sorted(otlp.items())) or "none"),
 ]

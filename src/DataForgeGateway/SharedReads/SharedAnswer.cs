@@ -10,10 +10,14 @@ internal sealed record SharedAnswer(
     [property: JsonPropertyName("b")] byte[] Body,
     [property: JsonPropertyName("t")] long StoredAtUnixMs)
 {
-    /// <summary>The response headers that travel with the answer: DataForge's content and caching headers, not the caller's own.</summary>
+    /// <summary>
+    /// The response headers that travel with the answer: DataForge's content, caching and back-off headers (a 429's
+    /// <c>Retry-After</c> is every sharer's), not the caller's own (<c>RateLimit</c>, <c>RateLimit-Policy</c>).
+    /// </summary>
     public static readonly string[] Kept =
     [
         "Content-Type", "Content-Language", "Content-Disposition", "Cache-Control", "Expires", "ETag", "Last-Modified", "Vary",
+        "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
     ];
 
     public static SharedAnswer From(HttpResponse response, byte[] body, DateTimeOffset now)

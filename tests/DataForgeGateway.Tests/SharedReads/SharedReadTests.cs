@@ -68,6 +68,24 @@ public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_shared_429_of_DataForges_reaches_every_sharer_with_its_retry_after()
+    {
+        var callers = _replicas.Start(1, []);
+        _sandbox.Switches.ApiStatus = 429;
+        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => callers[0].GetAsync("/external/sources?projectId=1")));
+
+        Assert.All(responses, response =>
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+        });
+        Assert.Equal(1, Reads("?projectId=1"));
+        responses.ToList().ForEach(r => r.Dispose());
+    }
+
+    [Fact]
     public async Task Different_queries_are_not_shared()
     {
         var callers = _replicas.Start(1, []);

@@ -25,6 +25,24 @@ public sealed class SharedAnswerTests
         Assert.Equal(seconds is { } s ? TimeSpan.FromSeconds(s) : null, answer.CacheLimit(TimeSpan.FromSeconds(30)));
     }
 
+    [Fact]
+    public void A_shared_answer_keeps_DataForges_back_off_and_content_headers_and_not_the_callers_own()
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Response.StatusCode = 429;
+        context.Response.Headers.RetryAfter = "7";
+        context.Response.Headers.ContentType = "application/json";
+        context.Response.Headers["RateLimit"] = "\"caller\";r=3;t=1";
+        context.Response.Headers["Set-Cookie"] = "session=1";
+
+        var answer = SharedAnswer.From(context.Response, [], DateTimeOffset.UnixEpoch);
+
+        Assert.Equal("7", answer.Headers["Retry-After"]);
+        Assert.Equal("application/json", answer.Headers["Content-Type"]);
+        Assert.False(answer.Headers.ContainsKey("RateLimit"));
+        Assert.False(answer.Headers.ContainsKey("Set-Cookie"));
+    }
+
     [Theory]
     [InlineData("8e03978e-40d5-43e8-bc93-6894a57f9324", "8e03978e-40d5-43e8-bc93-6894a57f9324")]
     [InlineData("\"8e03978e\"", "8e03978e")]
