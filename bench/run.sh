@@ -11,7 +11,8 @@
 #   D  the full gateway with Redis (token cache and rate limits shared)
 #   E  C exporting its telemetry over OTLP (to bench/OtlpSink, a stand-in collector): every span recorded, metrics,
 #      and the audit records as OpenTelemetry logs, as in production with a collector and the default sampler
-#   F  the production shape: D and E together (Redis shared, OTLP exported)
+#   F  the production shape, as the Helm chart deploys it: Redis shared, OTLP exported, traces sampled at the chart's
+#      default ratio (parentbased_traceidratio 0.1); metrics and every audit record exported
 # and, after each round, F3: three replicas of F sharing one Redis and one core, loaded at once (their sum).
 # Reported as medians with min and max: requests/s at saturation, C/B and C/A; p50/p99 at a fixed rate of half
 # of B's maximum and the milliseconds the gateway adds; CPU microseconds and bytes allocated per request; Redis
@@ -87,6 +88,7 @@ OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PRO
   start gateway-otlp dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$e_port" --Gateway:Management:Url "http://127.0.0.1:$e_mgmt"
 for i in 0 1 2; do
   OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+    OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 \
     start "gateway-prod$i" dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:${f_ports[$i]}" \
     --Gateway:Management:Url "http://127.0.0.1:${f_mgmts[$i]}" --Gateway:Redis:ConnectionString "127.0.0.1:$redis_port"
 done

@@ -68,6 +68,24 @@ public sealed class ChartRenderingTests : IClassFixture<ChartRenderingTests.Rend
         Assert.Contains("terminationGracePeriodSeconds (12) must exceed preStopSeconds (10)", refused);
     }
 
+    [Fact]
+    public async Task Traces_are_sampled_at_the_charts_ratio_unless_extra_env_chooses_a_sampler()
+    {
+        var byDefault = Env(await _renderer.RenderAsync(ValidValues));
+        var chosen = await _renderer.RenderAsync(ValidValues + "\nextraEnv:\n  - name: OTEL_TRACES_SAMPLER\n    value: parentbased_always_on\n");
+        var chosenEnv = ((YamlSequenceNode)((YamlMappingNode)((YamlSequenceNode)Node(Single(chosen, "Deployment"), "spec", "template", "spec", "containers"))[0])["env"]).Cast<YamlMappingNode>().ToList();
+
+        Assert.Equal("parentbased_traceidratio", byDefault["OTEL_TRACES_SAMPLER"]);
+        Assert.Equal("0.1", byDefault["OTEL_TRACES_SAMPLER_ARG"]);
+        Assert.Equal("parentbased_always_on", Assert.Single(chosenEnv, e => e["name"].ToString() == "OTEL_TRACES_SAMPLER")["value"].ToString());
+        Assert.DoesNotContain(chosenEnv, e => e["name"].ToString() == "OTEL_TRACES_SAMPLER_ARG");
+        Assert.Contains("traceSampleRatio", await _renderer.FailsAsync(ValidValues + "\ntraceSampleRatio: 2\n"));
+    }
+
+    private static Dictionary<string, string> Env(List<YamlMappingNode> objects) =>
+        ((YamlSequenceNode)((YamlMappingNode)((YamlSequenceNode)Node(Single(objects, "Deployment"), "spec", "template", "spec", "containers"))[0])["env"])
+            .Cast<YamlMappingNode>().ToDictionary(e => e["name"].ToString(), e => e["value"].ToString());
+
     [Theory]
     [InlineData("gateway:\n  Callers: {}\n", "Must have at least 1 properties")]
     [InlineData("ports:\n  proxy: \"8080\"\n  management: 8081\n", "ports.proxy")]
