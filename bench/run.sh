@@ -3,6 +3,7 @@
 #
 #   bench/run.sh                      60 s warm-up per arm, then 3 interleaved rounds of 10 s per arm
 #   ROUNDS=5 DURATION=15 WARMUP=90 bench/run.sh
+#   SHARED_READS=true bench/run.sh    the gateway's shared reads on (off by default here; see below)
 #
 # Arms, measured in interleaved rounds (A B C D E, A B C D E, ...) so that drift hits all alike:
 #   A  the sandbox directly                     (the floor of the floor)
@@ -14,6 +15,10 @@
 #   F  the production shape, as the Helm chart deploys it: Redis shared, OTLP exported, traces sampled at the chart's
 #      default ratio (parentbased_traceidratio 0.1); metrics and every audit record exported
 # and, after each round, F3: three replicas of F sharing one Redis and one core, loaded at once (their sum).
+# wrk sends the same GET on every connection at once: with shared reads on (the gateway's default), concurrent
+# identical reads are answered from one DataForge call and the gateway outruns plain YARP, which measures the load's
+# shape, not the gateway. So the arms forward every request (Gateway:SharedReads:Coalesce=false) unless
+# SHARED_READS=true.
 # Reported as medians with min and max: requests/s at saturation, C/B and C/A; p50/p99 at a fixed rate of half
 # of B's maximum and the milliseconds the gateway adds; CPU microseconds and bytes allocated per request; Redis
 # commands per request; Auth0 token requests during the run. Results: bench/results/latest.{md,json}.
@@ -80,7 +85,8 @@ gateway_args=(--contentRoot "$(dirname "$gateway_dll")" --environment Sandbox
   --Gateway:Environments:sandbox:BaseUrl "http://127.0.0.1:$sandbox_port"
   --Gateway:Environments:sandbox:Auth0:TokenUrl "http://127.0.0.1:$sandbox_port/oauth/token"
   --Gateway:Environments:sandbox:MaxConcurrentRequests 1024
-  --Gateway:RateLimits:Default:PermitsPerSecond 1000000 --Gateway:RateLimits:Default:Burst 1000000)
+  --Gateway:RateLimits:Default:PermitsPerSecond 1000000 --Gateway:RateLimits:Default:Burst 1000000
+  --Gateway:SharedReads:Coalesce "${SHARED_READS:-false}")
 start gateway dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$c_port" --Gateway:Management:Url "http://127.0.0.1:$c_mgmt"
 start gateway-redis dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$d_port" --Gateway:Management:Url "http://127.0.0.1:$d_mgmt" \
   --Gateway:Redis:ConnectionString "127.0.0.1:$redis_port"
@@ -115,6 +121,7 @@ ticks_per_second=$(getconf CLK_TCK)
 # warm each arm up for that long, or round 1 measures the JIT.
 echo "Warming up (${WARMUP:-60} s per arm)..."
 for arm in "${arms[@]}"; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${WARMUP:-60}s" -H "${header[$arm]}" "${url[$arm]}" >/dev/null; done
+for i in 1 2; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${WARMUP:-60}s" -H "X-Api-Key: $key" "http://127.0.0.1:${f_ports[$i]}$path" >/dev/null; done
 
 tokens_before=$(tokens_issued)
 : >"$work/samples.tsv"
@@ -191,7 +198,7 @@ cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d:
 result = {
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     "machine": {"cpu": cpu, "cores": os.cpu_count(), "os": platform.platform()},
-    "settings": {"rounds": rounds, "seconds_per_run": duration, "connections": connections},
+    "settings": {"rounds": rounds, "seconds_per_run": duration, "connections": connections, "shared_reads": os.environ.get("SHARED_READS", "false")},
     "arms": {arm: {
         "requests_per_second": stat([s["rps"] for s in thr[arm]]),
         "cpu_us_per_request": stat([s["cpu_us"] for s in thr[arm]]),
