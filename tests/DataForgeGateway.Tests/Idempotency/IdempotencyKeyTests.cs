@@ -9,31 +9,17 @@ namespace DataForgeGateway.Tests.Idempotency;
 /// ingestion per key and caller, whichever replica the retry lands on.
 /// </summary>
 [Collection(RedisTests.Name)]
-public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
+public sealed class IdempotencyKeyTests(SharedRedis redis) : ReplicaSetTest
 {
     private const string PullPath = "/external/source-pull/19709";
 
-    private SandboxHost _sandbox = null!;
-    private ReplicaSet _replicas = null!;
 
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _replicas = new ReplicaSet(_sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _replicas.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
-
-    private int Pulls => _sandbox.Recorder.Requests.Count(r => r.Path.StartsWith("/external/source-pull/", StringComparison.Ordinal));
+    private int Pulls => Sandbox.Recorder.Requests.Count(r => r.Path.StartsWith("/external/source-pull/", StringComparison.Ordinal));
 
     [Fact]
     public async Task A_retry_on_another_replica_gets_the_first_answer_and_DataForge_pulls_once()
     {
-        var callers = _replicas.Start(2, redis.SettingsForTest("idem-retry"));
+        var callers = Replicas.Start(2, redis.SettingsForTest("idem-retry"));
         var key = Guid.NewGuid().ToString();
 
         using var first = await PullAsync(callers[0], key);
@@ -51,7 +37,7 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task The_same_key_for_another_source_is_422_and_nothing_is_pulled()
     {
-        var callers = _replicas.Start(2, redis.SettingsForTest("idem-reuse"));
+        var callers = Replicas.Start(2, redis.SettingsForTest("idem-reuse"));
         var key = Guid.NewGuid().ToString();
         using var first = await PullAsync(callers[0], key);
 
@@ -64,11 +50,11 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task Keys_are_per_caller_so_one_caller_never_gets_anothers_answer()
     {
-        var callers = _replicas.Start(2, redis.SettingsForTest("idem-callers"));
+        var callers = Replicas.Start(2, redis.SettingsForTest("idem-callers"));
         var key = Guid.NewGuid().ToString();
         using var billing = await PullAsync(callers[0], key);
 
-        using var other = _replicas.Gateways[1].CreateCaller(GatewayHost.OtherCallerKey);
+        using var other = Replicas.Gateways[1].CreateCaller(GatewayHost.OtherCallerKey);
         using var reporting = await PullAsync(other, key);
 
         Assert.Equal(HttpStatusCode.OK, reporting.StatusCode);
@@ -79,12 +65,12 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task A_retry_while_the_first_is_in_flight_waits_for_its_answer()
     {
-        var callers = _replicas.Start(2, redis.SettingsForTest("idem-wait"));
+        var callers = Replicas.Start(2, redis.SettingsForTest("idem-wait"));
         var key = Guid.NewGuid().ToString();
-        _sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(1);
+        Sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(1);
 
         var first = PullAsync(callers[0], key);
-        await Eventually.HoldsAsync(() => _sandbox.Recorder.Arrivals >= 1, "the first pull is at DataForge");
+        await Eventually.HoldsAsync(() => Sandbox.Recorder.Arrivals >= 1, "the first pull is at DataForge");
         using var retry = await PullAsync(callers[1], key);
         using var firstAnswer = await first;
 
@@ -99,18 +85,18 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
     {
         var settings = redis.SettingsForTest("idem-409");
         settings["Gateway:Idempotency:InFlightWait"] = "00:00:00.200";
-        var callers = _replicas.Start(2, settings);
+        var callers = Replicas.Start(2, settings);
         var key = Guid.NewGuid().ToString();
-        _sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(2);
+        Sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(2);
 
         var first = PullAsync(callers[0], key);
-        await Eventually.HoldsAsync(() => _sandbox.Recorder.Arrivals >= 1, "the first pull is at DataForge");
+        await Eventually.HoldsAsync(() => Sandbox.Recorder.Arrivals >= 1, "the first pull is at DataForge");
         using var early = await PullAsync(callers[1], key);
         await Problem.AssertAsync(early, HttpStatusCode.Conflict, "idempotency-key-in-flight");
         Assert.NotNull(early.Headers.RetryAfter);
 
         using var firstAnswer = await first;
-        _sandbox.Switches.ApiDelay = null;
+        Sandbox.Switches.ApiDelay = null;
         using var later = await PullAsync(callers[1], key);
 
         Assert.Equal(HttpStatusCode.OK, later.StatusCode);
@@ -121,11 +107,11 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task A_failed_first_attempt_is_not_kept_so_the_retry_pulls()
     {
-        var callers = _replicas.Start(2, redis.SettingsForTest("idem-failed"));
+        var callers = Replicas.Start(2, redis.SettingsForTest("idem-failed"));
         var key = Guid.NewGuid().ToString();
-        _sandbox.Switches.ApiStatus = 500;
+        Sandbox.Switches.ApiStatus = 500;
         using var failed = await PullAsync(callers[0], key);
-        _sandbox.Switches.ApiStatus = null;
+        Sandbox.Switches.ApiStatus = null;
 
         using var retry = await PullAsync(callers[1], key);
 
@@ -141,7 +127,7 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
     [InlineData("300")]
     public async Task A_bad_key_is_400_and_nothing_is_pulled(string shape)
     {
-        var callers = _replicas.Start(1, redis.SettingsForTest("idem-bad"));
+        var callers = Replicas.Start(1, redis.SettingsForTest("idem-bad"));
         using var request = new HttpRequestMessage(HttpMethod.Post, PullPath);
         request.Headers.TryAddWithoutValidation("Idempotency-Key", shape == "300" ? new string('k', 300) : shape);
 
@@ -154,8 +140,8 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task Two_keys_on_one_request_are_400_and_nothing_is_pulled()
     {
-        _replicas.Start(1, redis.SettingsForTest("idem-two"));
-        var gateway = _replicas.Gateways[0];
+        Replicas.Start(1, redis.SettingsForTest("idem-two"));
+        var gateway = Replicas.Gateways[0];
 
         var response = await RawHttp.SendAsync(
             gateway.ProxyAddress,
@@ -170,7 +156,7 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task Without_the_header_every_pull_reaches_DataForge()
     {
-        var callers = _replicas.Start(2, redis.SettingsForTest("idem-none"));
+        var callers = Replicas.Start(2, redis.SettingsForTest("idem-none"));
 
         using var first = await callers[0].PostAsync(PullPath, null);
         using var second = await callers[1].PostAsync(PullPath, null);
@@ -184,7 +170,7 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
     public async Task Stored_answers_are_encrypted_and_the_key_is_never_in_clear_in_Redis_or_logs()
     {
         var settings = redis.SettingsForTest("idem-secret");
-        var callers = _replicas.Start(2, settings);
+        var callers = Replicas.Start(2, settings);
         var key = "order-7731-" + Guid.NewGuid().ToString("N");
         using var first = await PullAsync(callers[0], key);
         var answer = await first.Content.ReadAsStringAsync();
@@ -198,13 +184,13 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : IAsyncLifetime
         Assert.DoesNotContain("queued", value, StringComparison.Ordinal);
         Assert.DoesNotContain("19709", value, StringComparison.Ordinal);
         Assert.Contains("queued", answer, StringComparison.Ordinal);
-        Assert.All(_replicas.Gateways, gateway => Assert.DoesNotContain(gateway.Logs.Lines, line => line.Contains(key, StringComparison.Ordinal)));
+        Assert.All(Replicas.Gateways, gateway => Assert.DoesNotContain(gateway.Logs.Lines, line => line.Contains(key, StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task Without_Redis_a_retry_on_the_same_replica_gets_the_first_answer()
     {
-        var callers = _replicas.Start(1, []);
+        var callers = Replicas.Start(1, []);
         var key = Guid.NewGuid().ToString();
 
         using var first = await PullAsync(callers[0], key);

@@ -14,30 +14,16 @@ namespace DataForgeGateway.Tests.RateLimiting;
 /// less than once per request. Across replica restarts and a Redis restart.
 /// </summary>
 [Collection(RedisTests.Name)]
-public sealed class PermitLeaseTests(SharedRedis redis) : IAsyncLifetime
+public sealed class PermitLeaseTests(SharedRedis redis) : ReplicaSetTest
 {
     private const int Burst = 400;
     private const int MaxLease = 16;
 
-    private SandboxHost _sandbox = null!;
-    private ReplicaSet _replicas = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _replicas = new ReplicaSet(_sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _replicas.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
 
     [Fact]
     public async Task Three_replicas_never_admit_more_than_the_limit_and_ask_Redis_under_once_per_ten_requests()
     {
-        var callers = _replicas.Start(3, Limited(redis.SettingsForTest("lease-exact")));
+        var callers = Replicas.Start(3, Limited(redis.SettingsForTest("lease-exact")));
         var calls = RedisCalls();
 
         var statuses = await ReplicaSet.SendAsync(callers, 1200, maxConcurrent: 30);
@@ -53,12 +39,12 @@ public sealed class PermitLeaseTests(SharedRedis redis) : IAsyncLifetime
     public async Task A_replica_that_stops_mid_load_loses_at_most_its_lease_and_the_limit_still_holds()
     {
         var settings = Limited(redis.SettingsForTest("lease-restart"));
-        var callers = _replicas.Start(2, settings);
+        var callers = Replicas.Start(2, settings);
         var first = await ReplicaSet.SendAsync(callers, 150, maxConcurrent: 10);
 
         // One replica goes away with whatever it had leased; another takes its place.
-        await _replicas.StopAsync(1);
-        var replacement = _replicas.Start(1, settings);
+        await Replicas.StopAsync(1);
+        var replacement = Replicas.Start(1, settings);
         var second = await ReplicaSet.SendAsync([callers[0], replacement[0]], 600, maxConcurrent: 10);
 
         var admitted = first.Concat(second).Count(s => s == HttpStatusCode.OK);
@@ -76,14 +62,14 @@ public sealed class PermitLeaseTests(SharedRedis redis) : IAsyncLifetime
             ["Gateway:Redis:OperationTimeout"] = "00:00:00.300",
             ["Gateway:RateLimits:RedisRetryInterval"] = "00:00:00.500",
         });
-        var callers = _replicas.Start(2, settings);
+        var callers = Replicas.Start(2, settings);
         Assert.All(await ReplicaSet.SendAsync(callers, 100, maxConcurrent: 10), s => Assert.Equal(HttpStatusCode.OK, s));
 
         await ownRedis.StopAsync();
         var whileDown = await ReplicaSet.SendAsync(callers, 20, maxConcurrent: 5);
         await ownRedis.StartAgainAsync();
         var warmup = new List<HttpStatusCode>();
-        await _replicas.ReadinessIsAsync("Healthy", meanwhile: async () => warmup.AddRange(await ReplicaSet.SendAsync(callers, 2)));
+        await Replicas.ReadinessIsAsync("Healthy", meanwhile: async () => warmup.AddRange(await ReplicaSet.SendAsync(callers, 2)));
 
         // Redis came back empty: a full bucket, which leases spend and never overspend. The warm-up took at most
         // what it was admitted, and the replicas' last leases may be left unspent.
@@ -106,6 +92,6 @@ public sealed class PermitLeaseTests(SharedRedis redis) : IAsyncLifetime
         return settings;
     }
 
-    private List<MetricCollector<long>> RedisCalls() => [.. _replicas.Gateways.Select(g => new MetricCollector<long>(
+    private List<MetricCollector<long>> RedisCalls() => [.. Replicas.Gateways.Select(g => new MetricCollector<long>(
         g.Services.GetRequiredService<IMeterFactory>(), RateLimitMetrics.MeterName, "dataforge_gateway.ratelimit.redis_calls"))];
 }

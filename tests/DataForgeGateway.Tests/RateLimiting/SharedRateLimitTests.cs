@@ -11,28 +11,13 @@ namespace DataForgeGateway.Tests.RateLimiting;
 
 /// <summary>With Redis, a limit is one limit for the whole deployment, and a Redis outage never costs a caller a 500.</summary>
 [Collection(RedisTests.Name)]
-public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
+public sealed class SharedRateLimitTests(SharedRedis redis) : ReplicaSetTest
 {
-    private SandboxHost _sandbox = null!;
-    private ReplicaSet _replicas = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _replicas = new ReplicaSet(_sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _replicas.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
-
     [Fact]
     public async Task Three_instances_under_concurrent_load_admit_exactly_the_limit()
     {
         // Ten at once, then one an hour: within the test, exactly ten.
-        var callers = Replicas(3, Limited(redis.SettingsForTest("exact"), burst: 10));
+        var callers = Replicas.Start(3, Limited(redis.SettingsForTest("exact"), burst: 10));
 
         // Distinct projects: identical concurrent reads would share one DataForge call, and each admitted one is to reach it.
         var statuses = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
@@ -43,13 +28,13 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
 
         Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(50, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
-        Assert.Equal(10, _sandbox.Recorder.Requests.Count);
+        Assert.Equal(10, Sandbox.Recorder.Requests.Count);
     }
 
     [Fact]
     public async Task Headers_count_down_across_instances_and_a_refusal_says_when_to_retry()
     {
-        var callers = Replicas(2, Limited(redis.SettingsForTest("headers"), burst: 3));
+        var callers = Replicas.Start(2, Limited(redis.SettingsForTest("headers"), burst: 3));
 
         var remaining = new List<string>();
         for (var i = 0; i < 3; i++)
@@ -73,8 +58,8 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
     {
         await using var ownRedis = await RedisServer.StartAsync();
         var settings = Limited(Settings(ownRedis), burst: 40);
-        var gateways = Replicas(2, settings);
-        var meters = _replicas.Gateways[0].Services.GetRequiredService<IMeterFactory>();
+        var gateways = Replicas.Start(2, settings);
+        var meters = Replicas.Gateways[0].Services.GetRequiredService<IMeterFactory>();
         using var fallbacks = new MetricCollector<long>(meters, RateLimitMetrics.MeterName, "dataforge_gateway.ratelimit.fallback_decisions");
         using var redisFailures = new MetricCollector<long>(meters, DataForgeGateway.Redis.RedisMetrics.MeterName, "dataforge_gateway.redis.failures");
 
@@ -89,7 +74,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         Assert.Equal(40, during.Count(s => s == HttpStatusCode.OK));
         Assert.NotEmpty(fallbacks.GetMeasurementSnapshot());
         Assert.Contains(redisFailures.GetMeasurementSnapshot(), m => (string?)m.Tags["component"] == "ratelimit");
-        Assert.Equal("Degraded", await ReadinessAsync(_replicas.Gateways[0]));
+        Assert.Equal("Degraded", await ReadinessAsync(Replicas.Gateways[0]));
     }
 
     [Fact]
@@ -97,8 +82,8 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
     {
         await using var ownRedis = await RedisServer.StartAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var callers = _replicas.Start(1, Settings(ownRedis), services => services.AddSingleton<TimeProvider>(clock));
-        var gateway = _replicas.Gateways[0];
+        var callers = Replicas.Start(1, Settings(ownRedis), services => services.AddSingleton<TimeProvider>(clock));
+        var gateway = Replicas.Gateways[0];
         Assert.All(await ReplicaSet.SendAsync(callers, 2), s => Assert.Equal(HttpStatusCode.OK, s));
         using var redisFailures = new MetricCollector<long>(
             gateway.Services.GetRequiredService<IMeterFactory>(), DataForgeGateway.Redis.RedisMetrics.MeterName, "dataforge_gateway.redis.failures");
@@ -128,7 +113,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         await using var ownRedis = await RedisServer.StartAsync();
         var settings = Limited(Settings(ownRedis), burst: 2);
         settings["Gateway:RateLimits:Default:OnRedisFailure"] = mode;
-        var callers = Replicas(1, settings);
+        var callers = Replicas.Start(1, settings);
         await ownRedis.StopAsync();
 
         var statuses = await ReplicaSet.SendAsync(callers, 5);
@@ -149,12 +134,12 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         settings["Gateway:Environments:stage:MaxConcurrentRequests"] = "2";
         settings["Gateway:Environments:stage:MaxQueuedRequests"] = "1";
         settings["Gateway:Environments:stage:MaxCallerShare"] = "1"; // one caller here: the per-caller share is tested on its own
-        var callers = Replicas(1, settings);
+        var callers = Replicas.Start(1, settings);
         using (await callers[0].GetAsync("/external/sources?projectId=1"))
         {
         }
 
-        _sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(2);
+        Sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(2);
         // Distinct projects: identical concurrent reads would share one DataForge call, and each is to hold a slot.
         var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => callers[0].GetAsync($"/external/sources?projectId={i + 2}")));
 
@@ -164,7 +149,7 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         Assert.Equal(3, busy.Count);
         await Problem.AssertAsync(busy[0], HttpStatusCode.ServiceUnavailable, "upstream-busy");
         Assert.NotNull(busy[0].Headers.RetryAfter);
-        Assert.Equal(4, _sandbox.Recorder.Requests.Count);
+        Assert.Equal(4, Sandbox.Recorder.Requests.Count);
         foreach (var response in responses)
         {
             response.Dispose();
@@ -174,8 +159,8 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task DataForges_own_429_reaches_the_caller_with_its_retry_after()
     {
-        var callers = Replicas(1, redis.SettingsForTest("upstream-429"));
-        _sandbox.Switches.ApiStatus = 429;
+        var callers = Replicas.Start(1, redis.SettingsForTest("upstream-429"));
+        Sandbox.Switches.ApiStatus = 429;
 
         using var response = await callers[0].GetAsync("/external/sources?projectId=1");
 
@@ -197,8 +182,6 @@ public sealed class SharedRateLimitTests(SharedRedis redis) : IAsyncLifetime
         ["Gateway:Redis:InstanceName"] = $"test-{Guid.NewGuid():N}:",
         ["Gateway:Redis:OperationTimeout"] = "00:00:00.300",
     };
-
-    private List<HttpClient> Replicas(int count, Dictionary<string, string?> settings) => _replicas.Start(count, settings);
 
     private static async Task<string?> ReadinessAsync(GatewayHost gateway)
     {

@@ -12,35 +12,20 @@ namespace DataForgeGateway.Tests.Redis;
 /// lost, slots moved or a failover cost no 500.
 /// </summary>
 [Collection(SerialTests.Name)]
-public sealed class HighlyAvailableRedisTests : IAsyncLifetime
+public sealed class HighlyAvailableRedisTests : ReplicaSetTest
 {
-    private SandboxHost _sandbox = null!;
-    private ReplicaSet _replicas = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _replicas = new ReplicaSet(_sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _replicas.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
-
     [Fact]
     public async Task On_a_cluster_three_replicas_share_one_token_and_one_exact_limit()
     {
         await using var cluster = await RedisCluster.StartAsync();
-        var callers = _replicas.Start(3, Limited(cluster.ConnectionString, burst: 20));
+        var callers = Replicas.Start(3, Limited(cluster.ConnectionString, burst: 20));
 
         var statuses = await ReplicaSet.SendAsync(callers, 60);
 
         Assert.Equal(20, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(40, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
-        Assert.Equal(1, _sandbox.Recorder.TokenRequests);
-        Assert.All(_replicas.Gateways, gateway => Assert.DoesNotContain(gateway.Logs.Lines, line => line.Contains("Redis", StringComparison.Ordinal) && line.StartsWith("Warning", StringComparison.Ordinal)));
+        Assert.Equal(1, Sandbox.Recorder.TokenRequests);
+        Assert.All(Replicas.Gateways, gateway => Assert.DoesNotContain(gateway.Logs.Lines, line => line.Contains("Redis", StringComparison.Ordinal) && line.StartsWith("Warning", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -50,7 +35,7 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         var settings = Limited(cluster.ConnectionString, burst: 100_000);
         settings["Gateway:Redis:OperationTimeout"] = "00:00:00.300";
         settings["Gateway:RateLimits:RedisRetryInterval"] = "00:00:01";
-        var callers = _replicas.Start(2, settings);
+        var callers = Replicas.Start(2, settings);
         Assert.All(await ReplicaSet.SendAsync(callers, 40), s => Assert.Equal(HttpStatusCode.OK, s));
 
         await cluster.Nodes[2].KillAsync();
@@ -65,7 +50,7 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         Assert.Contains("Moving slot", await resharding);
 
         Assert.All(whileDown.Concat(whileMoving), s => Assert.Equal(HttpStatusCode.OK, s));
-        await _replicas.ReadinessIsAsync("Healthy", meanwhile: () => ReplicaSet.SendAsync(callers, 4));
+        await Replicas.ReadinessIsAsync("Healthy", meanwhile: () => ReplicaSet.SendAsync(callers, 4));
     }
 
     [Fact]
@@ -77,7 +62,7 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         settings["Gateway:RateLimits:RedisRetryInterval"] = "00:00:01";
         settings[$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:PermitsPerSecond"] = (10 / 10800.0).ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings[$"Gateway:Callers:{GatewayHost.OtherCallerName}:RateLimit:Burst"] = "10";
-        var callers = _replicas.Start(2, settings);
+        var callers = Replicas.Start(2, settings);
         Assert.All(await ReplicaSet.SendAsync(callers, 40), s => Assert.Equal(HttpStatusCode.OK, s));
 
         // The master dies; the sentinels promote its replica.
@@ -97,8 +82,8 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
         // may still be settling its view of the new master just after readiness turns Healthy (a write refused as if
         // sent to a replica is a Redis failure: that request is decided on the fallback, the documented bounded
         // over-admission). So the exactness is checked once a few rounds in a row were decided in Redis only.
-        await _replicas.ReadinessIsAsync("Healthy", meanwhile: async () => Assert.All(await ReplicaSet.SendAsync(callers, 4), s => Assert.Equal(HttpStatusCode.OK, s)));
-        var fallbacks = _replicas.Gateways.Select(g => new MetricCollector<long>(
+        await Replicas.ReadinessIsAsync("Healthy", meanwhile: async () => Assert.All(await ReplicaSet.SendAsync(callers, 4), s => Assert.Equal(HttpStatusCode.OK, s)));
+        var fallbacks = Replicas.Gateways.Select(g => new MetricCollector<long>(
             g.Services.GetRequiredService<IMeterFactory>(), DataForgeGateway.RateLimiting.RateLimitMetrics.MeterName, "dataforge_gateway.ratelimit.fallback_decisions")).ToList();
         var quietRounds = 0;
         await Eventually.HoldsAsync(
@@ -111,11 +96,11 @@ public sealed class HighlyAvailableRedisTests : IAsyncLifetime
             },
             "five rounds in a row decided in Redis");
         fallbacks.ForEach(f => f.Dispose());
-        var others = _replicas.Gateways.Select(g => g.CreateCaller(GatewayHost.OtherCallerKey)).ToList();
+        var others = Replicas.Gateways.Select(g => g.CreateCaller(GatewayHost.OtherCallerKey)).ToList();
         var limited = await ReplicaSet.SendAsync(others, 30);
         Assert.Equal(10, limited.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(20, limited.Count(s => s == HttpStatusCode.TooManyRequests));
-        Assert.Equal(1, _sandbox.Recorder.TokenRequests);
+        Assert.Equal(1, Sandbox.Recorder.TokenRequests);
     }
 
     private static Dictionary<string, string?> Limited(string connectionString, int burst) => new()

@@ -8,31 +8,16 @@ namespace DataForgeGateway.Tests.SharedReads;
 /// share answers through a real Redis. Each caller's own permissions and limits still come first.
 /// </summary>
 [Collection(RedisTests.Name)]
-public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
+public sealed class SharedReadTests(SharedRedis redis) : ReplicaSetTest
 {
-    private SandboxHost _sandbox = null!;
-    private ReplicaSet _replicas = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _replicas = new ReplicaSet(_sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _replicas.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
-
-    private int Reads(string query) => _sandbox.Recorder.Requests.Count(r => r.Path == "/external/sources" && r.QueryString == query);
+    private int Reads(string query) => Sandbox.Recorder.Requests.Count(r => r.Path == "/external/sources" && r.QueryString == query);
 
     [Fact]
     public async Task Concurrent_identical_reads_share_one_DataForge_call_and_each_caller_gets_the_answer()
     {
-        var callers = _replicas.Start(1, []);
-        using var other = _replicas.Gateways[0].CreateCaller(GatewayHost.OtherCallerKey);
-        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
+        var callers = Replicas.Start(1, []);
+        using var other = Replicas.Gateways[0].CreateCaller(GatewayHost.OtherCallerKey);
+        Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
 
         var reads = Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? callers[0] : other).GetAsync("/external/sources?projectId=1")).ToList();
         var responses = await Task.WhenAll(reads);
@@ -54,12 +39,12 @@ public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
             [$"Gateway:Callers:{GatewayHost.OtherCallerName}:ProjectIds:0"] = "2",
             [$"Gateway:Callers:{GatewayHost.OtherCallerName}:UnrestrictedSources"] = "true",
         };
-        var callers = _replicas.Start(1, settings);
-        using var restricted = _replicas.Gateways[0].CreateCaller(GatewayHost.OtherCallerKey);
-        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(800);
+        var callers = Replicas.Start(1, settings);
+        using var restricted = Replicas.Gateways[0].CreateCaller(GatewayHost.OtherCallerKey);
+        Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(800);
 
         var allowed = callers[0].GetAsync("/external/sources?projectId=1");
-        await Eventually.HoldsAsync(() => _sandbox.Recorder.Arrivals >= 1, "the allowed read is at DataForge");
+        await Eventually.HoldsAsync(() => Sandbox.Recorder.Arrivals >= 1, "the allowed read is at DataForge");
         using var refused = await restricted.GetAsync("/external/sources?projectId=1");
         using var answered = await allowed;
 
@@ -70,9 +55,9 @@ public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task A_shared_429_of_DataForges_reaches_every_sharer_with_its_retry_after()
     {
-        var callers = _replicas.Start(1, []);
-        _sandbox.Switches.ApiStatus = 429;
-        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
+        var callers = Replicas.Start(1, []);
+        Sandbox.Switches.ApiStatus = 429;
+        Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => callers[0].GetAsync("/external/sources?projectId=1")));
 
@@ -88,8 +73,8 @@ public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task Different_queries_are_not_shared()
     {
-        var callers = _replicas.Start(1, []);
-        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(300);
+        var callers = Replicas.Start(1, []);
+        Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(300);
 
         var responses = await Task.WhenAll(callers[0].GetAsync("/external/sources?projectId=1"), callers[0].GetAsync("/external/sources?projectId=2"));
 
@@ -101,8 +86,8 @@ public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task With_coalescing_off_every_read_reaches_DataForge()
     {
-        var callers = _replicas.Start(1, new Dictionary<string, string?> { ["Gateway:SharedReads:Coalesce"] = "false" });
-        _sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(300);
+        var callers = Replicas.Start(1, new Dictionary<string, string?> { ["Gateway:SharedReads:Coalesce"] = "false" });
+        Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(300);
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => callers[0].GetAsync("/external/sources?projectId=1")));
 
@@ -114,7 +99,7 @@ public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
     {
         var settings = redis.SettingsForTest("reads-cache");
         settings["Gateway:SharedReads:CacheSeconds"] = "60";
-        var callers = _replicas.Start(2, settings);
+        var callers = Replicas.Start(2, settings);
 
         using var first = await callers[0].GetAsync("/external/sources?projectId=1");
         using var second = await callers[1].GetAsync("/external/sources?projectId=1");
@@ -134,8 +119,8 @@ public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
     {
         var settings = redis.SettingsForTest("reads-nocache");
         settings["Gateway:SharedReads:CacheSeconds"] = "60";
-        var callers = _replicas.Start(2, settings);
-        _sandbox.Switches.ApiCacheControl = cacheControl;
+        var callers = Replicas.Start(2, settings);
+        Sandbox.Switches.ApiCacheControl = cacheControl;
 
         using var first = await callers[0].GetAsync("/external/sources?projectId=1");
         using var second = await callers[1].GetAsync("/external/sources?projectId=1");
@@ -148,7 +133,7 @@ public sealed class SharedReadTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task Without_the_cache_sequential_reads_each_reach_DataForge()
     {
-        var callers = _replicas.Start(2, redis.SettingsForTest("reads-default"));
+        var callers = Replicas.Start(2, redis.SettingsForTest("reads-default"));
 
         using var first = await callers[0].GetAsync("/external/sources?projectId=1");
         using var second = await callers[1].GetAsync("/external/sources?projectId=1");

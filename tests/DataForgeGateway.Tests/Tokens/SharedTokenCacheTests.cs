@@ -9,58 +9,57 @@ namespace DataForgeGateway.Tests.Tokens;
 
 /// <summary>Replicas that share a Redis share one token: one Auth0 request per token lifetime, whatever happens to Redis.</summary>
 [Collection(RedisTests.Name)]
-public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
+public sealed class SharedTokenCacheTests : ReplicaSetTest
 {
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero));
-    private SandboxHost _sandbox = null!;
-    private ReplicaSet _replicas = null!;
+    private readonly SharedRedis _redis;
+    private readonly FakeTimeProvider _clock;
 
-    public async Task InitializeAsync()
+    public SharedTokenCacheTests(SharedRedis redis)
+        : this(redis, new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero)))
     {
-        _sandbox = await SandboxHost.StartAsync(_clock, tokenLifetimeSeconds: 3600);
-        _replicas = new ReplicaSet(_sandbox);
     }
 
-    public async Task DisposeAsync()
+    private SharedTokenCacheTests(SharedRedis redis, FakeTimeProvider clock)
+        : base(clock, tokenLifetimeSeconds: 3600)
     {
-        await _replicas.DisposeAsync();
-        await _sandbox.DisposeAsync();
+        _redis = redis;
+        _clock = clock;
     }
 
     [Fact]
     public async Task Three_instances_and_hundreds_of_concurrent_cold_requests_cause_exactly_one_token_request()
     {
-        var callers = Replicas(3, redis.SettingsForTest("cold"));
+        var callers = StartReplicas(3, _redis.SettingsForTest("cold"));
 
         var statuses = await LoadAsync(callers, requests: 300);
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(1, _sandbox.Recorder.TokenRequests);
-        Assert.Single(_sandbox.Recorder.Requests.Select(r => r.Authorization).Distinct());
+        Assert.Equal(1, Sandbox.Recorder.TokenRequests);
+        Assert.Single(Sandbox.Recorder.Requests.Select(r => r.Authorization).Distinct());
     }
 
     [Fact]
     public async Task A_forced_expiry_mid_load_causes_exactly_one_more_token_request()
     {
-        var callers = Replicas(3, redis.SettingsForTest("expiry"));
+        var callers = StartReplicas(3, _redis.SettingsForTest("expiry"));
         Assert.All(await LoadAsync(callers, requests: 30), status => Assert.Equal(HttpStatusCode.OK, status));
 
         // 56 minutes into a one-hour token: past every refresh point and inside the five-minute safety margin.
         var statuses = await LoadAsync(callers, requests: 300, midway: AdvancePastRefresh);
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(2, _sandbox.Recorder.TokenRequests);
+        Assert.Equal(2, Sandbox.Recorder.TokenRequests);
     }
 
     [Fact]
     public async Task Tokens_are_stored_encrypted_and_a_value_that_will_not_decrypt_is_a_miss()
     {
-        var settings = redis.SettingsForTest("encrypted");
-        var callers = Replicas(1, settings);
+        var settings = _redis.SettingsForTest("encrypted");
+        var callers = StartReplicas(1, settings);
         await LoadAsync(callers, requests: 1);
-        var token = _sandbox.Recorder.Requests[0].Authorization!["Bearer ".Length..];
+        var token = Sandbox.Recorder.Requests[0].Authorization!["Bearer ".Length..];
 
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(_redis.Server.ConnectionString);
         var server = connection.GetServers()[0];
         var key = Assert.Single(server.Keys(pattern: settings["Gateway:Redis:InstanceName"] + "token:v2:*"));
         var stored = (byte[])(await connection.GetDatabase().HashGetAsync(key, "data"))!;
@@ -69,16 +68,16 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
 
         stored[^1] ^= 0xff;
         await connection.GetDatabase().HashSetAsync(key, "data", stored);
-        var newcomer = Replicas(1, settings);
+        var newcomer = StartReplicas(1, settings);
         Assert.All(await LoadAsync(newcomer, requests: 5), status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(2, _sandbox.Recorder.TokensIssued);
+        Assert.Equal(2, Sandbox.Recorder.TokensIssued);
     }
 
     [Fact]
     public async Task A_flushed_Redis_costs_one_token_request_not_one_per_replica()
     {
         await using var ownRedis = await RedisServer.StartAsync();
-        var callers = Replicas(3, Settings(ownRedis));
+        var callers = StartReplicas(3, Settings(ownRedis));
         await LoadAsync(callers, requests: 30);
 
         await using (var connection = await ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true"))
@@ -89,24 +88,24 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         var statuses = await LoadAsync(callers, requests: 150, midway: AdvancePastRefresh);
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(2, _sandbox.Recorder.TokenRequests);
+        Assert.Equal(2, Sandbox.Recorder.TokenRequests);
     }
 
     [Fact]
     public async Task Redis_stopped_and_restarted_under_load_costs_no_failed_request_and_sharing_resumes()
     {
         await using var ownRedis = await RedisServer.StartAsync();
-        var callers = Replicas(3, Settings(ownRedis));
+        var callers = StartReplicas(3, Settings(ownRedis));
         await LoadAsync(callers, requests: 30);
 
         var whileDown = await LoadAsync(callers, requests: 150, midway: ownRedis.StopAsync);
         Assert.All(whileDown, status => Assert.Equal(HttpStatusCode.OK, status));
-        await _replicas.ReadinessIsAsync("Degraded");
+        await Replicas.ReadinessIsAsync("Degraded");
 
         await ownRedis.StartAgainAsync();
 
         // Requests keep coming while the clock moves past each wait of the rate limiter before it tries Redis again.
-        await _replicas.ReadinessIsAsync("Healthy", meanwhile: async () =>
+        await Replicas.ReadinessIsAsync("Healthy", meanwhile: async () =>
         {
             _clock.Advance(TimeSpan.FromSeconds(5));
             Assert.All(await LoadAsync(callers, requests: 3), status => Assert.Equal(HttpStatusCode.OK, status));
@@ -114,36 +113,36 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         var afterwards = await LoadAsync(callers, requests: 150, midway: AdvancePastRefresh);
 
         Assert.All(afterwards, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(2, _sandbox.Recorder.TokenRequests);
+        Assert.Equal(2, Sandbox.Recorder.TokenRequests);
     }
 
     [Fact]
     public async Task During_an_Auth0_outage_the_replicas_share_one_failure_instead_of_asking_once_each()
     {
-        _sandbox.Switches.TokenEndpointStatus = 503;
-        var callers = Replicas(3, redis.SettingsForTest("outage"));
+        Sandbox.Switches.TokenEndpointStatus = 503;
+        var callers = StartReplicas(3, _redis.SettingsForTest("outage"));
 
         var statuses = await LoadAsync(callers, requests: 90);
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
-        Assert.Equal(1, _sandbox.Recorder.TokenRequests);
+        Assert.Equal(1, Sandbox.Recorder.TokenRequests);
     }
 
     [Fact]
     public async Task A_failure_marker_asking_for_a_long_wait_holds_token_requests_no_longer_than_RetryMaxDelay()
     {
         // A marker as a replica with other settings (or a confused one) could leave it: "back off for ten minutes".
-        var settings = redis.SettingsForTest("marker");
+        var settings = _redis.SettingsForTest("marker");
         settings["Gateway:Tokens:RetryMaxDelay"] = "00:00:02";
         var cacheKey = DataForgeGateway.Tokens.TokenCacheKey.For(new Auth0Options
         {
-            TokenUrl = _sandbox.TokenUrl,
+            TokenUrl = Sandbox.TokenUrl,
             ClientId = SandboxHost.ClientId,
             Audience = SandboxHost.Audience,
         });
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Server.ConnectionString);
         await admin.GetDatabase().StringSetAsync($"{settings["Gateway:Redis:InstanceName"]}{cacheKey}:failed", 600_000, TimeSpan.FromMinutes(10));
-        var callers = Replicas(1, settings);
+        var callers = StartReplicas(1, settings);
 
         using (var held = await callers[0].GetAsync("/external/sources?projectId=1"))
         {
@@ -151,7 +150,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
             Assert.InRange(held.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
         }
 
-        Assert.Equal(0, _sandbox.Recorder.TokenRequests);
+        Assert.Equal(0, Sandbox.Recorder.TokenRequests);
 
         // The marker lives in Redis, on Redis's clock: the replica's own back-off moves with the fake clock, and the
         // marker is honoured for RetryMaxDelay from when it was set, not for its ten minutes.
@@ -163,7 +162,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
                 return response.StatusCode == HttpStatusCode.OK;
             },
             "a token is asked for once the capped wait is over");
-        Assert.Equal(1, _sandbox.Recorder.TokenRequests);
+        Assert.Equal(1, Sandbox.Recorder.TokenRequests);
     }
 
     [Fact]
@@ -172,7 +171,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         await using var ownRedis = await RedisServer.StartAsync();
         var settings = Settings(ownRedis);
         settings["Gateway:Redis:OperationTimeout"] = "00:00:00.200";
-        var callers = Replicas(2, settings);
+        var callers = StartReplicas(2, settings);
         await LoadAsync(callers, requests: 20);
 
         // The server stays up but answers nothing for a while: every command times out.
@@ -185,7 +184,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         // the failure names what the gateways logged.
         Assert.True(
             statuses.All(status => status == HttpStatusCode.OK),
-            $"Statuses: {string.Join(' ', statuses.Select(s => (int)s))}\n" + string.Join('\n', _replicas.Gateways.SelectMany(g => g.Logs.Lines).Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal))));
+            $"Statuses: {string.Join(' ', statuses.Select(s => (int)s))}\n" + string.Join('\n', Replicas.Gateways.SelectMany(g => g.Logs.Lines).Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -194,8 +193,8 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         await using var ownRedis = await RedisServer.StartAsync();
         var settings = Settings(ownRedis);
         settings["Gateway:Redis:OperationTimeout"] = "00:00:00.200";
-        Replicas(1, settings);
-        var store = _replicas.Gateways[0].Services.GetRequiredService<DataForgeGateway.Tokens.RedisTokenCache>();
+        StartReplicas(1, settings);
+        var store = Replicas.Gateways[0].Services.GetRequiredService<DataForgeGateway.Tokens.RedisTokenCache>();
         var scope = new DataForgeGateway.Tokens.TokenScope("stage", "token:v2:wait-test", new byte[32], TimeSpan.Zero);
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true");
         var server = admin.GetServer(admin.GetEndPoints()[0]);
@@ -213,9 +212,9 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task A_failed_fetch_is_announced_as_a_failure_and_never_stored_or_announced_as_a_token()
     {
-        var settings = redis.SettingsForTest("failed-fetch");
-        Replicas(1, settings);
-        var services = _replicas.Gateways[0].Services;
+        var settings = _redis.SettingsForTest("failed-fetch");
+        StartReplicas(1, settings);
+        var services = Replicas.Gateways[0].Services;
         var store = services.GetRequiredService<DataForgeGateway.Tokens.ITokenStore>();
         var cache = services.GetRequiredService<DataForgeGateway.Tokens.RedisTokenCache>();
         var scope = new DataForgeGateway.Tokens.TokenScope("stage", "token:v2:failed-fetch", new byte[32], TimeSpan.Zero);
@@ -223,7 +222,7 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         var stored = new DataForgeGateway.Tokens.AccessToken("eyJ.first.token", now, now.AddHours(1), TimeSpan.Zero);
         await store.AcquireAsync(scope, _ => false, () => Task.FromResult(DataForgeGateway.Tokens.TokenResult.Success(stored, DataForgeGateway.Tokens.TokenSource.Auth0)), CancellationToken.None);
 
-        await using var listener = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        await using var listener = await ConnectionMultiplexer.ConnectAsync(_redis.Server.ConnectionString);
         var messages = new List<string>();
         await listener.GetSubscriber().SubscribeAsync(RedisChannel.Literal($"{settings["Gateway:Redis:InstanceName"]}{scope.CacheKey}:stored"), (_, message) =>
         {
@@ -255,14 +254,14 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
     [Fact]
     public async Task With_Redis_down_from_the_start_requests_are_served_and_readiness_is_degraded()
     {
-        var callers = Replicas(1, new Dictionary<string, string?>
+        var callers = StartReplicas(1, new Dictionary<string, string?>
         {
             ["Gateway:Redis:ConnectionString"] = $"127.0.0.1:{FreePort.Next()},connectTimeout=500",
         });
 
         Assert.All(await LoadAsync(callers, requests: 10), status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(1, _sandbox.Recorder.TokensIssued);
-        await _replicas.ReadinessIsAsync("Degraded");
+        Assert.Equal(1, Sandbox.Recorder.TokensIssued);
+        await Replicas.ReadinessIsAsync("Degraded");
     }
 
     private static Dictionary<string, string?> Settings(RedisServer server) => new()
@@ -271,8 +270,8 @@ public sealed class SharedTokenCacheTests(SharedRedis redis) : IAsyncLifetime
         ["Gateway:Redis:InstanceName"] = $"test-{Guid.NewGuid():N}:",
     };
 
-    private List<HttpClient> Replicas(int count, Dictionary<string, string?> settings) =>
-        _replicas.Start(count, settings, services => services.AddSingleton<TimeProvider>(_clock));
+    private List<HttpClient> StartReplicas(int count, Dictionary<string, string?> settings) =>
+        Replicas.Start(count, settings, services => services.AddSingleton<TimeProvider>(_clock));
 
     /// <summary>Sends <paramref name="requests"/> requests spread over the replicas, 30 at a time; <paramref name="midway"/> runs halfway.</summary>
     private static async Task<HttpStatusCode[]> LoadAsync(List<HttpClient> callers, int requests, Func<Task>? midway = null)
