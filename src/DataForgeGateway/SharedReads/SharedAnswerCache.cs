@@ -1,7 +1,10 @@
+using DataForgeGateway.Primitives;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using DataForgeGateway.Redis;
+using DataForgeGateway.Settings;
+using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace DataForgeGateway.SharedReads;
@@ -42,15 +45,25 @@ internal sealed class InProcessAnswerCache(TimeProvider clock) : ISharedAnswerCa
     }
 }
 
-/// <summary>Redis: every replica reads the answers any replica stored. A Redis that fails is a miss, never an error.</summary>
-internal sealed partial class RedisAnswerCache(RedisConnection redis, IOptions<RedisOptions> options, RedisMetrics metrics, ILogger<RedisAnswerCache> logger) : ISharedAnswerCache
+/// <summary>
+/// Redis: every replica reads the answers any replica stored, encrypted like tokens (AES-GCM, bound to the storage
+/// key; an answer that no longer decrypts is a miss). A Redis that fails is a miss, never an error.
+/// </summary>
+internal sealed partial class RedisAnswerCache(
+    RedisConnection redis,
+    IOptions<RedisOptions> options,
+    LiveOptions<GatewayOptions> gateway,
+    LiveOptions<TokenOptions> tokens,
+    RedisMetrics metrics,
+    ILogger<RedisAnswerCache> logger) : ISharedAnswerCache
 {
     public async Task<SharedAnswer?> GetAsync(string key)
     {
         try
         {
-            var stored = await (await redis.GetAsync()).GetDatabase().StringGetAsync(StorageKey(key));
-            return stored.HasValue ? SharedAnswer.FromBytes(stored!) : null;
+            var storageKey = StorageKey(key);
+            var stored = await (await redis.GetAsync()).GetDatabase().StringGetAsync(storageKey);
+            return stored.HasValue && TokenProtector.Unprotect(stored!, Protection(), storageKey) is { } plaintext ? SharedAnswer.FromBytes(plaintext) : null;
         }
         catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
         {
@@ -63,13 +76,16 @@ internal sealed partial class RedisAnswerCache(RedisConnection redis, IOptions<R
     {
         try
         {
-            await (await redis.GetAsync()).GetDatabase().StringSetAsync(StorageKey(key), answer.ToBytes(), ttl);
+            var storageKey = StorageKey(key);
+            await (await redis.GetAsync()).GetDatabase().StringSetAsync(storageKey, TokenProtector.Protect(answer.ToBytes(), Protection(), storageKey), ttl);
         }
         catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
         {
             Unavailable("write", e);
         }
     }
+
+    private byte[] Protection() => TokenProtector.KeyFor(gateway.Current.Environments[gateway.Current.DefaultEnvironment].Auth0, tokens.Current.EncryptionKey);
 
     private string StorageKey(string key) => $"{options.Value.InstanceName}reads:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))}";
 

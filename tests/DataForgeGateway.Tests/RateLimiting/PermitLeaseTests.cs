@@ -72,12 +72,18 @@ public sealed class PermitLeaseTests(SharedRedis redis) : ReplicaSetTest
         await Replicas.ReadinessIsAsync("Healthy", meanwhile: async () => warmup.AddRange(await ReplicaSet.SendAsync(callers, 2)));
 
         // Redis came back empty: a full bucket, which leases spend and never overspend. The warm-up took at most
-        // what it was admitted, and the replicas' last leases may be left unspent.
+        // what it was admitted, and the replicas' last leases may be left unspent. A client that reconnected can
+        // still fail a call just after readiness turned Healthy: that request is decided on the fallback, the
+        // documented exception, and counted as such.
+        var fallbacks = Replicas.Gateways.Select(g => new MetricCollector<long>(
+            g.Services.GetRequiredService<IMeterFactory>(), RateLimitMetrics.MeterName, "dataforge_gateway.ratelimit.fallback_decisions")).ToList();
         var afterwards = await ReplicaSet.SendAsync(callers, 1000, maxConcurrent: 20);
+        var onFallback = (int)fallbacks.Sum(f => f.GetMeasurementSnapshot().Sum(m => m.Value));
+        fallbacks.ForEach(f => f.Dispose());
 
         Assert.DoesNotContain(whileDown.Concat(warmup).Concat(afterwards), s => (int)s >= 500);
         var warmedUp = warmup.Count(s => s == HttpStatusCode.OK);
-        Assert.InRange(afterwards.Count(s => s == HttpStatusCode.OK), Burst - warmedUp - (2 * MaxLease), Burst);
+        Assert.InRange(afterwards.Count(s => s == HttpStatusCode.OK), Burst - warmedUp - (2 * MaxLease), Burst + onFallback);
     }
 
     /// <summary>A limit of <see cref="Burst"/> that barely refills during a test, so every admission counts against it.</summary>

@@ -109,6 +109,12 @@ public sealed class SharedReadTests(SharedRedis redis) : ReplicaSetTest
         Assert.NotNull(second.Headers.Age);
         Assert.Null(first.Headers.Age);
         Assert.Equal(1, Reads("?projectId=1"));
+
+        // Stored encrypted: nothing of the answer is readable in Redis.
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var server = connection.GetServer(connection.GetEndPoints()[0]);
+        var entry = Assert.Single(server.Keys(pattern: $"{settings["Gateway:Redis:InstanceName"]}reads:*"));
+        Assert.DoesNotContain("demo_customers", (string?)await connection.GetDatabase().StringGetAsync(entry) ?? "", StringComparison.Ordinal);
     }
 
     [Theory]
