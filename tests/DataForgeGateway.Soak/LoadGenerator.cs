@@ -42,12 +42,17 @@ internal sealed class LoadGenerator(Deployment deployment, Observations observat
     private int _next;
 
     /// <summary>Sends one request and checks its answer; returns its status, or null if it got none.</summary>
-    public async Task<HttpStatusCode?> SendAsync(Replica replica, string caller, Operation operation, string why, string? key = null)
+    public async Task<HttpStatusCode?> SendAsync(Replica replica, string caller, Operation operation, string why, string? key = null, string? idempotencyKey = null)
     {
         var traceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         using var request = new HttpRequestMessage(new HttpMethod(operation.Method), replica.Url(operation.PathAndQuery));
         request.Headers.Add("X-Api-Key", key ?? deployment.KeyOf(caller));
         request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}-01");
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         if (operation.Body is { } body)
         {
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
@@ -74,11 +79,26 @@ internal sealed class LoadGenerator(Deployment deployment, Observations observat
 
     private async Task WorkAsync(Random random, CancellationToken stop)
     {
+        // Every other source-pull carries an Idempotency-Key that this worker sends three times, as a retrying
+        // client would, on whichever replica is next: the replays are DataForge's first answers again.
+        var worker = random.Next();
+        var pulls = 0;
         while (!stop.IsCancellationRequested)
         {
             if (NextInRotation() is { } replica)
             {
-                await SendAsync(replica, Deployment.LoadCallers[random.Next(Deployment.LoadCallers.Length)], Operation.Pick(random), "load");
+                var operation = Operation.Pick(random);
+                var caller = Deployment.LoadCallers[random.Next(Deployment.LoadCallers.Length)];
+                string? idempotencyKey = null;
+                if (operation.Name == "source-pull" && pulls++ % 2 == 0)
+                {
+                    // Keys are per caller: the three sends of one key come from the same caller.
+                    var round = (pulls - 1) / 6;
+                    idempotencyKey = $"soak-{worker}-{round}";
+                    caller = Deployment.LoadCallers[round % Deployment.LoadCallers.Length];
+                }
+
+                await SendAsync(replica, caller, operation, "load", idempotencyKey: idempotencyKey);
             }
 
             try

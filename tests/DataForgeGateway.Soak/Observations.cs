@@ -52,7 +52,7 @@ internal sealed partial class Observations(IReadOnlySet<string> problemTypes, Fu
         }
         else
         {
-            kind = $"{status} dataforge";
+            kind = response.Headers.Contains("Idempotent-Replayed") ? $"{status} dataforge (replayed)" : $"{status} dataforge";
             var dataForgesOwn = mediaType == "application/json" && status switch
             {
                 200 or 404 or 429 => true,

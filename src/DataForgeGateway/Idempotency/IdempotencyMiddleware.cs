@@ -16,7 +16,7 @@ namespace DataForgeGateway.Idempotency;
 /// <c>Idempotency-Key</c> on source-pull (the IETF httpapi draft's header): exactly one ingestion per key and
 /// caller. The first request with a key claims it and goes to DataForge; DataForge's answer (below 500) is kept for
 /// <see cref="IdempotencyOptions.Retention"/>, and a retry with the same key and request gets it again, marked
-/// <c>Idempotent-Replayed: true</c>, without DataForge being called. The same key for another request is 422; a
+/// <c>Idempotent-Replayed: true</c>, without DataForge being called (not a 429 or other "try later" answer). The same key for another request is 422; a
 /// retry while the first is in flight waits for its answer, at most <see cref="IdempotencyOptions.InFlightWait"/>,
 /// then 409 with <c>Retry-After</c>. A failure (5xx, a gateway problem, no answer) releases the key: a retry tries
 /// again. Runs after the caller's permissions and limits; without the header nothing changes.
@@ -125,10 +125,11 @@ internal sealed class IdempotencyMiddleware(
             body = capture.Captured;
         }
 
-        // Kept: DataForge's own answer, whole. Not kept: 5xx, a gateway problem, an answer cut short, none at all.
+        // Kept: DataForge's own final answer, whole. Not kept: 5xx, "try later" (408, 425, 429: a retry must try
+        // again), a gateway problem, an answer cut short, none at all.
         var response = context.Response;
         var answered = context.Features.Get<IForwarderErrorFeature>() is null && context.Features.Get<TokenAttempt>() is { Sent: not null, Rejected: false };
-        if (answered && response.StatusCode < 500 && body is not null)
+        if (answered && IsFinal(response.StatusCode) && body is not null)
         {
             var record = new IdempotencyRecord(fingerprint, null, response.StatusCode, response.ContentType, body, clock.GetUtcNow().ToUnixTimeMilliseconds());
             await store.CompleteAsync(storageKey, claim, record.Protect(protection, storageKey), settings.Retention);
@@ -138,6 +139,9 @@ internal sealed class IdempotencyMiddleware(
             await store.ReleaseAsync(storageKey, claim);
         }
     }
+
+    /// <summary>An answer that a retry would only get again: not a server error, not one that says to try later.</summary>
+    internal static bool IsFinal(int status) => status < 500 && status is not (StatusCodes.Status408RequestTimeout or 425 or StatusCodes.Status429TooManyRequests);
 
     private async Task ReplayAsync(HttpContext context, IdempotencyRecord record)
     {

@@ -121,6 +121,23 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : ReplicaSetTest
         Assert.Equal(2, Pulls);
     }
 
+    [Fact]
+    public async Task A_429_of_DataForges_is_not_kept_so_the_retry_pulls_once_DataForge_allows_it()
+    {
+        var callers = Replicas.Start(2, redis.SettingsForTest("idem-429"));
+        var key = Guid.NewGuid().ToString();
+        Sandbox.Switches.ApiStatus = 429;
+        using var limited = await PullAsync(callers[0], key);
+        Sandbox.Switches.ApiStatus = null;
+
+        using var retry = await PullAsync(callers[1], key);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.False(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(2, Pulls);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("\"\"")]

@@ -62,4 +62,18 @@ public sealed class SharedAnswerTests
         Assert.NotNull(IdempotencyMiddleware.ParseKey(new string('k', 255)));
         Assert.Null(IdempotencyMiddleware.ParseKey(new string('k', 256)));
     }
+
+    [Theory]
+    [InlineData(200, true)]
+    [InlineData(202, true)]
+    [InlineData(404, true)]
+    [InlineData(408, false)]
+    [InlineData(425, false)]
+    [InlineData(429, false)]
+    [InlineData(500, false)]
+    [InlineData(503, false)]
+    public void Only_a_final_answer_is_kept_for_retries_with_the_same_key(int status, bool kept)
+    {
+        Assert.Equal(kept, IdempotencyMiddleware.IsFinal(status));
+    }
 }
