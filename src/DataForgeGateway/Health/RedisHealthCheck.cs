@@ -22,7 +22,8 @@ internal sealed class RedisHealthCheck(RedisConnection connection) : IHealthChec
             var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
             return HealthCheckResult.Healthy($"PING answered in {latency.TotalMilliseconds:F1} ms.");
         }
-        catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
+        // A probe that ran out of time is an answer too: Redis did not answer in time (not "the caller gave up").
+        catch (Exception e) when (RedisConnection.IsFailure(e, CancellationToken.None))
         {
             return new HealthCheckResult(context.Registration.FailureStatus, $"Redis did not answer ({connection.Describe(e)}); tokens are cached per replica.");
         }

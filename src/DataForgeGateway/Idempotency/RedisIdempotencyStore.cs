@@ -33,7 +33,7 @@ internal sealed partial class RedisIdempotencyStore(
                 }
             }
         }
-        catch (Exception e) when (IsFailure(e))
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             Unavailable("claim", e);
             return await fallback.ClaimOrGetAsync(key, claim, ttl);
@@ -47,7 +47,7 @@ internal sealed partial class RedisIdempotencyStore(
             var stored = await (await redis.GetAsync()).GetDatabase().StringGetAsync(key);
             return stored.HasValue ? (byte[]?)stored : null;
         }
-        catch (Exception e) when (IsFailure(e))
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             Unavailable("read", e);
             return await fallback.GetAsync(key);
@@ -60,7 +60,7 @@ internal sealed partial class RedisIdempotencyStore(
         {
             await (await redis.GetAsync()).GetDatabase().ScriptEvaluateAsync(CompleteScript, [key], [claim, value, (long)ttl.TotalMilliseconds]);
         }
-        catch (Exception e) when (IsFailure(e))
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             Unavailable("store", e);
         }
@@ -74,7 +74,7 @@ internal sealed partial class RedisIdempotencyStore(
         {
             await (await redis.GetAsync()).GetDatabase().ScriptEvaluateAsync(ReleaseScript, [key], [claim]);
         }
-        catch (Exception e) when (IsFailure(e))
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             // The claim expires by itself.
             Unavailable("release", e);
@@ -89,14 +89,11 @@ internal sealed partial class RedisIdempotencyStore(
         {
             await (await redis.GetAsync()).GetDatabase().KeyDeleteAsync(key);
         }
-        catch (Exception e) when (IsFailure(e))
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             Unavailable("delete", e);
         }
     }
-
-    /// <summary>StackExchange.Redis also reports a stalled or dropped connection as a cancelled task.</summary>
-    private static bool IsFailure(Exception e) => RedisConnection.IsFailure(e) || e is OperationCanceledException;
 
     private void Unavailable(string operation, Exception e)
     {

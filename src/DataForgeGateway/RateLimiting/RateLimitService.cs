@@ -77,7 +77,7 @@ internal sealed partial class RateLimitService
 
                 return Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation);
             }
-            catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
+            catch (Exception e) when (RedisConnection.IsFailure(e))
             {
                 // No cancellation token is passed to Redis: a cancellation here is StackExchange.Redis giving up
                 // on a command (a connection that stalled or dropped), a Redis failure like the others.

@@ -100,11 +100,14 @@ internal sealed partial class RedisConnection : IAsyncDisposable
     /// Whether an exception from a Redis call means Redis failed (down, stalled, dropped), so the replica goes on
     /// without it. Besides its own exceptions and timeouts, StackExchange.Redis lets through the pipe's
     /// <see cref="InvalidOperationException"/> when a connection is torn down while a reply is being read (seen
-    /// with a stalled server after a run of timeouts).
+    /// with a stalled server after a run of timeouts), and reports a stalled or dropped connection as a cancelled
+    /// task: a cancellation is a Redis failure unless <paramref name="caller"/>, the token the call was given, was
+    /// cancelled (then the request gave up, and Redis is not to blame).
     /// </summary>
-    public static bool IsFailure(Exception e) =>
+    public static bool IsFailure(Exception e, CancellationToken caller = default) =>
         e is RedisException or TimeoutException or ObjectDisposedException
-        || e is InvalidOperationException { Source: "System.IO.Pipelines" or "Pipelines.Sockets.Unofficial" or "StackExchange.Redis" };
+        || e is InvalidOperationException { Source: "System.IO.Pipelines" or "Pipelines.Sockets.Unofficial" or "StackExchange.Redis" }
+        || (e is OperationCanceledException && !caller.IsCancellationRequested);
 
     public async ValueTask DisposeAsync()
     {

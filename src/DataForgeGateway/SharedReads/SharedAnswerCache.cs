@@ -65,7 +65,7 @@ internal sealed partial class RedisAnswerCache(
             var stored = await (await redis.GetAsync()).GetDatabase().StringGetAsync(storageKey);
             return stored.HasValue && TokenProtector.Unprotect(stored!, Protection(), storageKey) is { } plaintext ? SharedAnswer.FromBytes(plaintext) : null;
         }
-        catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             Unavailable("read", e);
             return null;
@@ -79,7 +79,7 @@ internal sealed partial class RedisAnswerCache(
             var storageKey = StorageKey(key);
             await (await redis.GetAsync()).GetDatabase().StringSetAsync(storageKey, TokenProtector.Protect(answer.ToBytes(), Protection(), storageKey), ttl);
         }
-        catch (Exception e) when (RedisConnection.IsFailure(e) || e is OperationCanceledException)
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             Unavailable("write", e);
         }

@@ -36,7 +36,7 @@ internal sealed partial class RedisTokenCache(
         {
             stored = await Cache().GetAsync(scope.CacheKey, cancellationToken);
         }
-        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
+        catch (Exception e) when (RedisConnection.IsFailure(e, cancellationToken))
         {
             Unavailable("read", redis.Describe(e));
             return null;
@@ -61,7 +61,7 @@ internal sealed partial class RedisTokenCache(
             var connection = await redis.GetAsync();
             await connection.GetSubscriber().PublishAsync(Channel(scope), "stored");
         }
-        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
+        catch (Exception e) when (RedisConnection.IsFailure(e, cancellationToken))
         {
             Unavailable("write", redis.Describe(e));
         }
@@ -77,7 +77,7 @@ internal sealed partial class RedisTokenCache(
             var acquired = await database.StringSetAsync(lockKey, owner, tokenOptions.Current.LockTimeout, When.NotExists);
             return new TokenLease(acquired, acquired ? () => ReleaseAsync(database, lockKey, owner) : null);
         }
-        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
+        catch (Exception e) when (RedisConnection.IsFailure(e, cancellationToken))
         {
             Unavailable("lock", redis.Describe(e));
             return null;
@@ -121,7 +121,7 @@ internal sealed partial class RedisTokenCache(
 
             return SharedWait.TimedOut;
         }
-        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
+        catch (Exception e) when (RedisConnection.IsFailure(e, cancellationToken))
         {
             Unavailable("wait", redis.Describe(e));
             return SharedWait.TimedOut;
@@ -142,7 +142,7 @@ internal sealed partial class RedisTokenCache(
         {
             await messages.UnsubscribeAsync();
         }
-        catch (Exception e) when (IsRedisFailure(e, CancellationToken.None))
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             Unavailable("unsubscribe", redis.Describe(e));
         }
@@ -163,7 +163,7 @@ internal sealed partial class RedisTokenCache(
             await connection.GetDatabase().StringSetAsync(FailureKey(scope), milliseconds, retryAfter);
             await connection.GetSubscriber().PublishAsync(Channel(scope), $"{FailedPrefix}{milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         }
-        catch (Exception e) when (IsRedisFailure(e, CancellationToken.None))
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             Unavailable("publish", redis.Describe(e));
         }
@@ -176,7 +176,7 @@ internal sealed partial class RedisTokenCache(
             var marker = await (await redis.GetAsync()).GetDatabase().StringGetWithExpiryAsync(FailureKey(scope));
             return marker.Expiry is { } remaining ? Capped(marker.Value, remaining) : null;
         }
-        catch (Exception e) when (IsRedisFailure(e, cancellationToken))
+        catch (Exception e) when (RedisConnection.IsFailure(e, cancellationToken))
         {
             Unavailable("read", redis.Describe(e));
             return null;
@@ -213,7 +213,7 @@ internal sealed partial class RedisTokenCache(
         {
             await database.ScriptEvaluateAsync(ReleaseScript, [lockKey], [owner]);
         }
-        catch (Exception e) when (IsRedisFailure(e, CancellationToken.None))
+        catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             // The lock expires by itself.
             Unavailable("unlock", redis.Describe(e));
@@ -247,13 +247,6 @@ internal sealed partial class RedisTokenCache(
         metrics.Failed("tokens");
         Log.SharedCacheUnavailable(logger, operation, error);
     }
-
-    /// <summary>
-    /// A Redis failure, as opposed to the request giving up: StackExchange.Redis also reports a stalled or dropped
-    /// connection as a cancelled task.
-    /// </summary>
-    private static bool IsRedisFailure(Exception e, CancellationToken cancellationToken) =>
-        RedisConnection.IsFailure(e) || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static partial class Log
     {

@@ -31,4 +31,15 @@ public sealed class RedisFailureTests
         Assert.False(RedisConnection.IsFailure(ours));
         Assert.False(RedisConnection.IsFailure(new ArgumentException("not Redis")));
     }
+
+    [Fact]
+    public void A_cancelled_call_is_a_Redis_failure_unless_the_caller_gave_up()
+    {
+        using var gaveUp = new CancellationTokenSource();
+        gaveUp.Cancel();
+
+        Assert.True(RedisConnection.IsFailure(new OperationCanceledException()));
+        Assert.True(RedisConnection.IsFailure(new TaskCanceledException(), CancellationToken.None));
+        Assert.False(RedisConnection.IsFailure(new OperationCanceledException(gaveUp.Token), gaveUp.Token));
+    }
 }
