@@ -8,7 +8,6 @@ using DataForgeGateway.Redis;
 using DataForgeGateway.Settings;
 using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Options;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace DataForgeGateway.Idempotency;
 
@@ -128,8 +127,7 @@ internal sealed class IdempotencyMiddleware(
         // Kept: DataForge's own final answer, whole. Not kept: 5xx, "try later" (408, 425, 429: a retry must try
         // again), a gateway problem, an answer cut short, none at all.
         var response = context.Response;
-        var answered = context.Features.Get<IForwarderErrorFeature>() is null && context.Features.Get<TokenAttempt>() is { Sent: not null, Rejected: false };
-        if (answered && IsFinal(response.StatusCode) && body is not null)
+        if (TokenAttempt.DataForgeAnswered(context) && IsFinal(response.StatusCode) && body is not null)
         {
             var record = new IdempotencyRecord(fingerprint, null, response.StatusCode, response.ContentType, body, clock.GetUtcNow().ToUnixTimeMilliseconds());
             await store.CompleteAsync(storageKey, claim, record.Protect(protection, storageKey), settings.Retention);

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using DataForgeGateway.Api;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Tokens;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace DataForgeGateway.SharedReads;
 
@@ -78,8 +77,7 @@ internal sealed class SharedReadMiddleware(RequestDelegate next, LiveOptions<Sha
                 body = capture.Captured;
             }
 
-            var answered = context.Features.Get<IForwarderErrorFeature>() is null && context.Features.Get<TokenAttempt>() is { Sent: not null, Rejected: false };
-            if (answered && body is not null)
+            if (TokenAttempt.DataForgeAnswered(context) && body is not null)
             {
                 answer = SharedAnswer.From(context.Response, body, clock.GetUtcNow());
             }

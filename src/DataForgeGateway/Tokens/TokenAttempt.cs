@@ -1,3 +1,5 @@
+using Yarp.ReverseProxy.Forwarder;
+
 namespace DataForgeGateway.Tokens;
 
 /// <summary>
@@ -14,4 +16,12 @@ public sealed class TokenAttempt
 
     /// <summary>DataForge answered 401 to it; its body was held back so the request can be answered anew.</summary>
     public bool Rejected { get; set; }
+
+    /// <summary>
+    /// Whether the response is DataForge's own answer: forwarded with a token it did not refuse, and not a forwarding
+    /// error; so neither a gateway problem nor an answer cut short. What may be kept for others (idempotent retries,
+    /// shared reads).
+    /// </summary>
+    public static bool DataForgeAnswered(HttpContext context) =>
+        context.Features.Get<IForwarderErrorFeature>() is null && context.Features.Get<TokenAttempt>() is { Sent: not null, Rejected: false };
 }
