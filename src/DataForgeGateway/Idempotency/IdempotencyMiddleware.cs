@@ -25,7 +25,7 @@ internal sealed class IdempotencyMiddleware(
     IIdempotencyStore store,
     LiveOptions<IdempotencyOptions> options,
     LiveOptions<GatewayOptions> gateway,
-    LiveOptions<TokenOptions> tokens,
+    AnswerProtection protection,
     IOptions<RedisOptions> redis,
     IdempotencyMetrics metrics,
     TimeProvider clock)
@@ -68,19 +68,19 @@ internal sealed class IdempotencyMiddleware(
 
     private async Task HandleAsync(HttpContext context, DataForgeRoute route, IdempotencyOptions settings, string storageKey, string fingerprint)
     {
-        var protection = TokenProtector.KeyFor(gateway.Current.Environments[gateway.Current.DefaultEnvironment].Auth0, tokens.Current.EncryptionKey);
+        var key = protection.Key;
         var deadline = clock.GetUtcNow() + settings.InFlightWait;
         while (true)
         {
-            var claim = IdempotencyRecord.Claim(fingerprint).Protect(protection, storageKey);
+            var claim = IdempotencyRecord.Claim(fingerprint).Protect(key, storageKey);
             var stored = await store.ClaimOrGetAsync(storageKey, claim, ClaimLifetime(route));
             if (stored is null)
             {
-                await ForwardAsync(context, settings, storageKey, fingerprint, claim, protection);
+                await ForwardAsync(context, settings, storageKey, fingerprint, claim, key);
                 return;
             }
 
-            switch (IdempotencyRecord.Unprotect(stored, protection, storageKey))
+            switch (IdempotencyRecord.Unprotect(stored, key, storageKey))
             {
                 case null:
                     // Unreadable (a rotated secret): as if absent.
@@ -106,7 +106,7 @@ internal sealed class IdempotencyMiddleware(
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, IdempotencyOptions settings, string storageKey, string fingerprint, byte[] claim, byte[] protection)
+    private async Task ForwardAsync(HttpContext context, IdempotencyOptions settings, string storageKey, string fingerprint, byte[] claim, byte[] key)
     {
         byte[]? body;
         using (var capture = ResponseCaptureStream.Start(context, settings.MaxStoredBodyBytes))
@@ -130,7 +130,7 @@ internal sealed class IdempotencyMiddleware(
         if (TokenAttempt.DataForgeAnswered(context) && IsFinal(response.StatusCode) && body is not null)
         {
             var record = new IdempotencyRecord(fingerprint, null, response.StatusCode, response.ContentType, body, clock.GetUtcNow().ToUnixTimeMilliseconds());
-            await store.CompleteAsync(storageKey, claim, record.Protect(protection, storageKey), settings.Retention);
+            await store.CompleteAsync(storageKey, claim, record.Protect(key, storageKey), settings.Retention);
         }
         else
         {

@@ -1,9 +1,7 @@
-using DataForgeGateway.Primitives;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using DataForgeGateway.Redis;
-using DataForgeGateway.Settings;
 using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Options;
 
@@ -52,8 +50,7 @@ internal sealed class InProcessAnswerCache(TimeProvider clock) : ISharedAnswerCa
 internal sealed partial class RedisAnswerCache(
     RedisConnection redis,
     IOptions<RedisOptions> options,
-    LiveOptions<GatewayOptions> gateway,
-    LiveOptions<TokenOptions> tokens,
+    AnswerProtection protection,
     RedisMetrics metrics,
     ILogger<RedisAnswerCache> logger) : ISharedAnswerCache
 {
@@ -63,7 +60,7 @@ internal sealed partial class RedisAnswerCache(
         {
             var storageKey = StorageKey(key);
             var stored = await (await redis.GetAsync()).GetDatabase().StringGetAsync(storageKey);
-            return stored.HasValue && TokenProtector.Unprotect(stored!, Protection(), storageKey) is { } plaintext ? SharedAnswer.FromBytes(plaintext) : null;
+            return stored.HasValue && TokenProtector.Unprotect(stored!, protection.Key, storageKey) is { } plaintext ? SharedAnswer.FromBytes(plaintext) : null;
         }
         catch (Exception e) when (RedisConnection.IsFailure(e))
         {
@@ -77,15 +74,13 @@ internal sealed partial class RedisAnswerCache(
         try
         {
             var storageKey = StorageKey(key);
-            await (await redis.GetAsync()).GetDatabase().StringSetAsync(storageKey, TokenProtector.Protect(answer.ToBytes(), Protection(), storageKey), ttl);
+            await (await redis.GetAsync()).GetDatabase().StringSetAsync(storageKey, TokenProtector.Protect(answer.ToBytes(), protection.Key, storageKey), ttl);
         }
         catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             Unavailable("write", e);
         }
     }
-
-    private byte[] Protection() => TokenProtector.KeyFor(gateway.Current.Environments[gateway.Current.DefaultEnvironment].Auth0, tokens.Current.EncryptionKey);
 
     private string StorageKey(string key) => $"{options.Value.InstanceName}reads:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))}";
 

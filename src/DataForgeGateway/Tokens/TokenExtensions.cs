@@ -39,6 +39,7 @@ public static class TokenExtensions
         }
 
         services.AddSingleton(new TokenJitter());
+        services.AddSingleton<AnswerProtection>();
 
         services.AddSingleton<AccessTokenProvider>();
         services.AddHostedService<TokenRefreshService>();
