@@ -12,6 +12,7 @@ namespace DataForgeGateway.Api;
 public sealed class RequestParameters(DataForgeOperation operation)
 {
     private readonly string?[] _values = new string?[operation.Parameters.Count];
+    private string? _pathAndQuery;
 
     public DataForgeOperation Operation => operation;
 
@@ -22,7 +23,11 @@ public sealed class RequestParameters(DataForgeOperation operation)
     public string? this[int index]
     {
         get => _values[index];
-        set => _values[index] = value;
+        set
+        {
+            _values[index] = value;
+            _pathAndQuery = null;
+        }
     }
 
     public string? ProjectId => ValueMeaning(ParameterMeaning.Project);
@@ -32,8 +37,13 @@ public sealed class RequestParameters(DataForgeOperation operation)
     /// <summary>The decoded name filter.</summary>
     public string? NameFilter => ValueMeaning(ParameterMeaning.NameFilter);
 
-    /// <summary>The canonical path and query DataForge is sent: the template filled in, the query in declared order.</summary>
-    public string PathAndQuery()
+    /// <summary>
+    /// The canonical path and query DataForge is sent: the template filled in, the query in declared order. Built
+    /// once per request (the shared-read key and the forwarded target both read it).
+    /// </summary>
+    public string PathAndQuery() => _pathAndQuery ??= BuildPathAndQuery();
+
+    private string BuildPathAndQuery()
     {
         var text = new StringBuilder(operation.PathTemplate.Length + 32).Append(operation.PathTemplate);
         var separator = '?';
