@@ -69,7 +69,8 @@ internal sealed record SharedAnswer(
         return limit > TimeSpan.Zero ? limit : null;
     }
 
-    public async Task WriteAsync(HttpContext context, DateTimeOffset? cachedAt)
+    /// <summary>Answers the request with this answer; <paramref name="age"/>, for a cached one, becomes its <c>Age</c>.</summary>
+    public async Task WriteAsync(HttpContext context, TimeSpan? age)
     {
         var response = context.Response;
         response.StatusCode = Status;
@@ -78,10 +79,9 @@ internal sealed record SharedAnswer(
             response.Headers[name] = value;
         }
 
-        if (cachedAt is { } stored)
+        if (age is { } cached)
         {
-            var age = Math.Max(0, (long)(DateTimeOffset.UtcNow - stored).TotalSeconds);
-            response.Headers.Age = age.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers.Age = Math.Max(0, (long)cached.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         response.ContentLength = Body.Length;

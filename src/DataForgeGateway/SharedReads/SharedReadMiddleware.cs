@@ -35,7 +35,7 @@ internal sealed class SharedReadMiddleware(RequestDelegate next, LiveOptions<Sha
         {
             metrics.Served("cached");
             context.Features.Set(SharedRead.Cached);
-            await cached.WriteAsync(context, DateTimeOffset.FromUnixTimeMilliseconds(cached.StoredAtUnixMs));
+            await cached.WriteAsync(context, age: clock.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(cached.StoredAtUnixMs));
             return;
         }
 
@@ -57,7 +57,7 @@ internal sealed class SharedReadMiddleware(RequestDelegate next, LiveOptions<Sha
         {
             metrics.Served("shared");
             context.Features.Set(SharedRead.Shared);
-            await answer.WriteAsync(context, cachedAt: null);
+            await answer.WriteAsync(context, age: null);
             return;
         }
 
