@@ -6,13 +6,15 @@ namespace DataForgeGateway.Primitives;
 /// </summary>
 public sealed class ResponseCaptureStream : Stream
 {
+    private readonly HttpContext _context;
     private readonly Stream _inner;
     private readonly int _limit;
     private MemoryStream? _copy = new();
 
-    private ResponseCaptureStream(Stream inner, int limit)
+    private ResponseCaptureStream(HttpContext context, int limit)
     {
-        _inner = inner;
+        _context = context;
+        _inner = context.Response.Body;
         _limit = limit;
     }
 
@@ -22,12 +24,10 @@ public sealed class ResponseCaptureStream : Stream
     /// <summary>Starts capturing <paramref name="context"/>'s response body; <see cref="Dispose(bool)"/> puts the original back.</summary>
     public static ResponseCaptureStream Start(HttpContext context, int limit)
     {
-        var capture = new ResponseCaptureStream(context.Response.Body, limit) { _context = context };
+        var capture = new ResponseCaptureStream(context, limit);
         context.Response.Body = capture;
         return capture;
     }
-
-    private HttpContext? _context;
 
     public override bool CanRead => false;
 
@@ -70,9 +70,9 @@ public sealed class ResponseCaptureStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _context is { } context && ReferenceEquals(context.Response.Body, this))
+        if (disposing && ReferenceEquals(_context.Response.Body, this))
         {
-            context.Response.Body = _inner;
+            _context.Response.Body = _inner;
         }
 
         base.Dispose(disposing);
