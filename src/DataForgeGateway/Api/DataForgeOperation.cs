@@ -53,6 +53,20 @@ public sealed record DataForgeOperation(string Name, string Method, string PathT
     /// <summary>Whether the operation only reads: its answer depends on its path and query alone.</summary>
     public bool IsRead => Method == HttpMethods.Get;
 
+    /// <summary>The position of the parameter called <paramref name="name"/> sent at <paramref name="location"/>, or -1.</summary>
+    public int IndexOf(string name, ParameterLocation location)
+    {
+        for (var i = 0; i < Parameters.Count; i++)
+        {
+            if (Parameters[i].In == location && Parameters[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>The words of its path, which masks of unmatched paths keep.</summary>
     public IEnumerable<string> FixedSegments => PathTemplate.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => !s.StartsWith('{'));
 }

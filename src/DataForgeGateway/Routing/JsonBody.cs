@@ -43,7 +43,7 @@ internal static class JsonBody
 
             foreach (var property in root.EnumerateObject())
             {
-                var index = RequestValidationMiddleware.IndexOf(operation, property.Name, ParameterLocation.Body);
+                var index = operation.IndexOf(property.Name, ParameterLocation.Body);
                 if (index < 0)
                 {
                     errors.Add(property.Name, $"DataForge takes only {string.Join(", ", operation.Parameters.Where(p => p.In == ParameterLocation.Body).Select(p => p.Name))}.");

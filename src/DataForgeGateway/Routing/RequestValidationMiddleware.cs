@@ -93,7 +93,7 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
         var operation = parameters.Operation;
         foreach (var (name, values) in request.Query)
         {
-            var index = IndexOf(operation, name, ParameterLocation.Query);
+            var index = operation.IndexOf(name, ParameterLocation.Query);
             if (index < 0)
             {
                 errors.Add(name, $"The {operation.Name} operation takes no '{name}' parameter.");
@@ -159,19 +159,6 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
                 errors.Add(parameter.Name, $"{parameter.Name} is required: {parameter.Rule.Describes}.");
             }
         }
-    }
-
-    internal static int IndexOf(DataForgeOperation operation, string name, ParameterLocation location)
-    {
-        for (var i = 0; i < operation.Parameters.Count; i++)
-        {
-            if (operation.Parameters[i].In == location && operation.Parameters[i].Name == name)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }
 
