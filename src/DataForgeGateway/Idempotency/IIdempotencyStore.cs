@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using DataForgeGateway.Primitives;
 
 namespace DataForgeGateway.Idempotency;
 
@@ -23,77 +23,27 @@ internal interface IIdempotencyStore
 /// <summary>This replica's memory: keys are seen by this replica only (no Redis configured, or Redis failing).</summary>
 internal sealed class InProcessIdempotencyStore(TimeProvider clock) : IIdempotencyStore
 {
-    private const int SweepAbove = 10_000;
+    private readonly ExpiringEntries<byte[]> _entries = new(clock);
 
-    private readonly ConcurrentDictionary<string, (byte[] Value, DateTimeOffset Until)> _entries = new(StringComparer.Ordinal);
+    public Task<byte[]?> ClaimOrGetAsync(string key, byte[] claim, TimeSpan ttl) => Task.FromResult(_entries.GetOrAdd(key, claim, ttl));
 
-    public Task<byte[]?> ClaimOrGetAsync(string key, byte[] claim, TimeSpan ttl)
-    {
-        Sweep();
-        var now = clock.GetUtcNow();
-        while (true)
-        {
-            if (_entries.TryGetValue(key, out var existing))
-            {
-                if (existing.Until > now)
-                {
-                    return Task.FromResult<byte[]?>(existing.Value);
-                }
-
-                _entries.TryRemove(new KeyValuePair<string, (byte[], DateTimeOffset)>(key, existing));
-                continue;
-            }
-
-            if (_entries.TryAdd(key, (claim, now + ttl)))
-            {
-                return Task.FromResult<byte[]?>(null);
-            }
-        }
-    }
-
-    public Task<byte[]?> GetAsync(string key) =>
-        Task.FromResult(_entries.TryGetValue(key, out var entry) && entry.Until > clock.GetUtcNow() ? entry.Value : null);
+    public Task<byte[]?> GetAsync(string key) => Task.FromResult(_entries.Get(key));
 
     public Task CompleteAsync(string key, byte[] claim, byte[] value, TimeSpan ttl)
     {
-        if (_entries.TryGetValue(key, out var entry) && ReferenceEquals(entry.Value, claim))
-        {
-            _entries.TryUpdate(key, (value, clock.GetUtcNow() + ttl), entry);
-        }
-
+        _entries.Replace(key, claim, value, ttl);
         return Task.CompletedTask;
     }
 
     public Task ReleaseAsync(string key, byte[] claim)
     {
-        if (_entries.TryGetValue(key, out var entry) && ReferenceEquals(entry.Value, claim))
-        {
-            _entries.TryRemove(new KeyValuePair<string, (byte[], DateTimeOffset)>(key, entry));
-        }
-
+        _entries.Remove(key, claim);
         return Task.CompletedTask;
     }
 
     public Task ForgetAsync(string key)
     {
-        _entries.TryRemove(key, out _);
+        _entries.Remove(key);
         return Task.CompletedTask;
-    }
-
-    private void Sweep()
-    {
-        if (_entries.Count <= SweepAbove)
-        {
-            return;
-        }
-
-        var now = clock.GetUtcNow();
-        foreach (var (key, entry) in _entries)
-        {
-            if (entry.Until <= now)
-            {
-                _entries.TryRemove(new KeyValuePair<string, (byte[], DateTimeOffset)>(key, entry));
-            }
-        }
     }
 }

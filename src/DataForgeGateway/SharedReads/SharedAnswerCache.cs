@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Options;
@@ -18,27 +18,13 @@ internal interface ISharedAnswerCache
 /// <summary>This replica's memory (no Redis configured): identical reads on this replica share the cache.</summary>
 internal sealed class InProcessAnswerCache(TimeProvider clock) : ISharedAnswerCache
 {
-    private const int SweepAbove = 10_000;
-    private readonly ConcurrentDictionary<string, (SharedAnswer Answer, DateTimeOffset Until)> _entries = new(StringComparer.Ordinal);
+    private readonly ExpiringEntries<SharedAnswer> _entries = new(clock);
 
-    public Task<SharedAnswer?> GetAsync(string key) =>
-        Task.FromResult(_entries.TryGetValue(key, out var entry) && entry.Until > clock.GetUtcNow() ? entry.Answer : null);
+    public Task<SharedAnswer?> GetAsync(string key) => Task.FromResult(_entries.Get(key));
 
     public Task SetAsync(string key, SharedAnswer answer, TimeSpan ttl)
     {
-        var now = clock.GetUtcNow();
-        if (_entries.Count > SweepAbove)
-        {
-            foreach (var (old, entry) in _entries)
-            {
-                if (entry.Until <= now)
-                {
-                    _entries.TryRemove(old, out _);
-                }
-            }
-        }
-
-        _entries[key] = (answer, now + ttl);
+        _entries.Set(key, answer, ttl);
         return Task.CompletedTask;
     }
 }
