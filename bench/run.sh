@@ -113,6 +113,10 @@ allocated() { cat "$work/$1.alloc" 2>/dev/null || echo 0; }
 # Commands Redis executed (those inside the rate-limit script included), and round trips (the script calls).
 redis_calls() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|ping|client|hello|select|config)/ {sum += $3} END {print sum + 0}'; }
 redis_trips() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|ping|client|hello|select|config|time|get|set)$/ {sum += $3} END {print sum + 0}'; }
+# What the stand-in collector has received so far: bytes of logs and of traces.
+otlp_bytes() { curl -fsS "http://127.0.0.1:$sink_port/stats" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("logs",{}).get("bytes",0), d.get("traces",{}).get("bytes",0))'; }
+# Waits until the exporters have sent what a run left in their batches (nothing new for a while, at most 10 s).
+otlp_settle() { local last="" now; for _ in $(seq 1 16); do now=$(otlp_bytes); [ "$now" = "$last" ] && return 0; last=$now; sleep 0.6; done; }
 tokens_issued() { curl -fsS "http://127.0.0.1:$sandbox_port/_sandbox/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens_issued"])'; }
 ticks_per_second=$(getconf CLK_TCK)
 
@@ -128,7 +132,7 @@ tokens_before=$(tokens_issued)
 for round in $(seq 1 "$rounds"); do
   for arm in "${arms[@]}"; do
     name=${process[$arm]}
-    ticks=$(cpu_ticks "$name"); bytes=$(allocated "$name"); calls=$(redis_calls); trips=$(redis_trips)
+    ticks=$(cpu_ticks "$name"); bytes=$(allocated "$name"); calls=$(redis_calls); trips=$(redis_trips); read -r logs0 traces0 <<<"$(otlp_bytes)"
     out=$(taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${duration}s" -H "${header[$arm]}" "${url[$arm]}")
     sleep 0.3 # let the allocation probe write once more
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -138,8 +142,13 @@ for round in $(seq 1 "$rounds"); do
     bytes_per=$(python3 -c "print(($(allocated "$name") - $bytes) / $requests)")
     redis_per=$(python3 -c "print(($(redis_calls) - $calls) / $requests)")
     trips_per=$(python3 -c "print(($(redis_trips) - $trips) / $requests)")
-    printf 'throughput\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$arm" "$rps" "$cpu_us" "$bytes_per" "$redis_per" "$non2xx" "$trips_per" >>"$work/samples.tsv"
-    echo "round $round $arm: $rps req/s, $cpu_us us CPU/req, $bytes_per B/req, $redis_per Redis cmds/req ($trips_per round trips), non-2xx $non2xx"
+    # OTLP bytes per request (E and F): once the exporters have sent the run's last batches, so that none is
+    # counted in the next arm's run.
+    case $arm in E|F) otlp_settle ;; esac
+    read -r logs1 traces1 <<<"$(otlp_bytes)"
+    logs_per=$(python3 -c "print(($logs1 - $logs0) / $requests)"); traces_per=$(python3 -c "print(($traces1 - $traces0) / $requests)")
+    printf 'throughput\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$arm" "$rps" "$cpu_us" "$bytes_per" "$redis_per" "$non2xx" "$trips_per" "$logs_per" "$traces_per" >>"$work/samples.tsv"
+    echo "round $round $arm: $rps req/s, $cpu_us us CPU/req, $bytes_per B/req, $redis_per Redis cmds/req ($trips_per round trips), non-2xx $non2xx, OTLP B/req logs $logs_per traces $traces_per"
   done
 
   # F3: the three production-shape replicas at once, a third of the connections each; their sum.
@@ -177,7 +186,7 @@ for line in open(samples):
     if f[0] == "aggregate":
         agg.append(float(f[3]))
     elif f[0] == "throughput":
-        thr.setdefault(f[2], []).append(dict(rps=float(f[3]), cpu_us=float(f[4]), bytes=float(f[5]), redis=float(f[6]), non2xx=int(f[7]), trips=float(f[8])))
+        thr.setdefault(f[2], []).append(dict(rps=float(f[3]), cpu_us=float(f[4]), bytes=float(f[5]), redis=float(f[6]), non2xx=int(f[7]), trips=float(f[8]), logs=float(f[9]), traces=float(f[10])))
     else:
         lat.setdefault(f[2], []).append(dict(p50=float(f[3]), p99=float(f[4]), rate=int(f[5])))
 def stat(values):
@@ -205,6 +214,8 @@ result = {
         "bytes_allocated_per_request": stat([s["bytes"] for s in thr[arm]]),
         "redis_commands_per_request": stat([s["redis"] for s in thr[arm]]),
         "redis_round_trips_per_request": stat([s["trips"] for s in thr[arm]]),
+        "otlp_log_bytes_per_request": stat([s["logs"] for s in thr[arm]]),
+        "otlp_trace_bytes_per_request": stat([s["traces"] for s in thr[arm]]),
         "non_2xx": sum(s["non2xx"] for s in thr[arm]),
         "p50_ms_at_half_load": stat([s["p50"] for s in lat[arm]]),
         "p99_ms_at_half_load": stat([s["p99"] for s in lat[arm]]),
@@ -222,12 +233,12 @@ f = lambda s, d=0: f"{s['median']:.{d}f} ({s['min']:.{d}f}–{s['max']:.{d}f})"
 lines = [
     f"Benchmark of {result['date']} on {cpu}, {os.cpu_count()} cores; {rounds} interleaved rounds of {duration} s, {connections} connections. Medians (min–max).",
     "",
-    "| arm | req/s | p50 ms at half load | p99 ms at half load | CPU µs/req | bytes/req | Redis cmds/req | Redis round trips/req |",
-    "|---|---|---|---|---|---|---|---|",
+    "| arm | req/s | p50 ms at half load | p99 ms at half load | CPU µs/req | bytes/req | Redis cmds/req | Redis round trips/req | OTLP log B/req | OTLP trace B/req |",
+    "|---|---|---|---|---|---|---|---|---|---|",
 ]
 for arm in "ABCDEF":
     a = result["arms"][arm]
-    lines.append(f"| {names[arm]} | {f(a['requests_per_second'])} | {f(a['p50_ms_at_half_load'], 2)} | {f(a['p99_ms_at_half_load'], 2)} | {f(a['cpu_us_per_request'])} | {f(a['bytes_allocated_per_request'])} | {f(a['redis_commands_per_request'], 2)} | {f(a['redis_round_trips_per_request'], 2)} |")
+    lines.append(f"| {names[arm]} | {f(a['requests_per_second'])} | {f(a['p50_ms_at_half_load'], 2)} | {f(a['p99_ms_at_half_load'], 2)} | {f(a['cpu_us_per_request'])} | {f(a['bytes_allocated_per_request'])} | {f(a['redis_commands_per_request'], 2)} | {f(a['redis_round_trips_per_request'], 2)} | {f(a['otlp_log_bytes_per_request'])} | {f(a['otlp_trace_bytes_per_request'])} |")
 lines += [
     "",
     f"- C/B throughput: {f(result['ratios']['C/B'], 3)}; C/A: {f(result['ratios']['C/A'], 3)}; D/B: {f(result['ratios']['D/B'], 3)}; E/B: {f(result['ratios']['E/B'], 3)}; F/B: {f(result['ratios']['F/B'], 3)}",

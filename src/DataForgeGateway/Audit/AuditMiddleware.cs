@@ -29,6 +29,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
         };
         context.Features.Set(record);
         context.Features.Set<IRequestTraceFeature>(record);
+        context.Features.Set<IRateLimitFeature>(record);
         try
         {
             await next(context);
@@ -81,7 +82,6 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
             record.Path = PathMask.Mask(context.Request.Path.Value);
         }
 
-        record.RateLimitDecision = context.Features.Get<RateLimitDecision>();
         record.Outcome = Outcome(context, record);
     }
 

@@ -10,7 +10,7 @@ namespace DataForgeGateway.Audit;
 /// What happened to one request, filled in by each stage it passes through and written once it is over. It holds
 /// who called (caller and key id, never the key), what they asked for, and what came of it.
 /// </summary>
-public sealed class AuditRecord : IRequestTraceFeature
+public sealed class AuditRecord : IRequestTraceFeature, IRateLimitFeature
 {
     [JsonPropertyName("time")]
     public DateTimeOffset Time { get; set; }
@@ -78,6 +78,12 @@ public sealed class AuditRecord : IRequestTraceFeature
 
     internal RateLimitDecision? RateLimitDecision { get; set; }
 
+    RateLimitDecision? IRateLimitFeature.Decision
+    {
+        get => RateLimitDecision;
+        set => RateLimitDecision = value;
+    }
+
     internal IPAddress? ClientIp { get; set; }
 
     /// <summary>The request's trace context (<see cref="RequestTrace"/>).</summary>
@@ -85,7 +91,7 @@ public sealed class AuditRecord : IRequestTraceFeature
     public ActivityContext Trace { get; internal set; }
 
     private static string Describe(RateLimitDecision decision) => decision.Admitted
-        ? $"admitted:{SourceName(decision.Source)}{(decision.States.Length == 0 ? "" : $":r={decision.MinRemaining}")}"
+        ? $"admitted:{SourceName(decision.Source)}{(decision.Applied.Length == 0 ? "" : $":r={decision.MinRemaining}")}"
         : $"refused:{SourceName(decision.Source)}:{decision.RefusedBy}";
 
     private static string SourceName(DecisionSource source) => source switch

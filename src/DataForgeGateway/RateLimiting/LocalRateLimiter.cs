@@ -12,15 +12,10 @@ internal sealed class LocalRateLimiter
 {
     private readonly ConcurrentDictionary<string, CallerBuckets> _callers = new(StringComparer.Ordinal);
 
-    /// <summary>All buckets admit the request, and each is charged; or it is refused and none is.</summary>
-    public BucketState[] Decide(string caller, BucketLimit[] limits, long nowMicros)
-    {
-        var states = new BucketState[limits.Length];
-        Decide(caller, limits, nowMicros, states);
-        return states;
-    }
-
-    /// <summary>As <see cref="Decide(string, BucketLimit[], long)"/>, into <paramref name="states"/>: allocates nothing.</summary>
+    /// <summary>
+    /// All buckets admit the request, and each is charged; or it is refused and none is. The states go into
+    /// <paramref name="states"/>: allocates nothing.
+    /// </summary>
     public void Decide(string caller, BucketLimit[] limits, long nowMicros, Span<BucketState> states)
     {
         var buckets = _callers.GetOrAdd(caller, static _ => new CallerBuckets());

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using DataForgeGateway.Primitives;
 using DataForgeGateway.Settings;
 
 namespace DataForgeGateway.RateLimiting;
@@ -38,7 +37,8 @@ internal sealed class PermitLeases
         private long _expiresAt;
         private long _refusedUntil;
         private int _size = 1;
-        private BucketState[] _states = [];
+        private BucketStates _states;
+        private int _count;
         private Task? _pending;
 
         /// <summary>
@@ -46,7 +46,7 @@ internal sealed class PermitLeases
         /// otherwise either hands the caller the job of leasing (<paramref name="lease"/> set: call
         /// <see cref="Leased"/> or <see cref="Failed"/> after) or the lease another request is taking (await, try again).
         /// </summary>
-        public Outcome TryTake(long now, int maxPermits, out BucketState[] states, out LeaseRequest lease, out Task pending)
+        public Outcome TryTake(long now, int maxPermits, out BucketStates states, out LeaseRequest lease, out Task pending)
         {
             lease = default;
             pending = Task.CompletedTask;
@@ -55,14 +55,14 @@ internal sealed class PermitLeases
                 states = _states;
                 if (now < _refusedUntil)
                 {
-                    states = Shift(_states, now, _refusedUntil);
+                    states = Shift(_states, _count, now, _refusedUntil);
                     return Outcome.Refused;
                 }
 
                 if (_remaining > 0 && now < _expiresAt)
                 {
                     _remaining--;
-                    states = WithRemaining(_states, _remaining);
+                    states = WithRemaining(_states, _count, _remaining);
                     return Outcome.Admitted;
                 }
 
@@ -91,28 +91,28 @@ internal sealed class PermitLeases
         }
 
         /// <summary>Redis granted <paramref name="granted"/> permits (one of them for the request that leased), valid until <paramref name="expiresAt"/>.</summary>
-        public BucketState[] Leased(LeaseRequest request, int granted, BucketState[] states, long now, long expiresAt)
+        public BucketStates Leased(LeaseRequest request, int granted, in BucketStates states, int count, long now, long expiresAt)
         {
             lock (_gate)
             {
                 _pending = null;
+                _states = states;
+                _count = count;
                 if (granted > 0)
                 {
                     _remaining = granted - 1;
                     _expiresAt = expiresAt;
-                    _states = states;
                     _refusedUntil = 0;
                 }
                 else
                 {
                     _remaining = 0;
-                    _states = states;
-                    _refusedUntil = now + states.Max(s => s.RetryAfterMicros);
+                    _refusedUntil = now + MaxRetryAfter(states, count);
                 }
             }
 
             request.Completion.TrySetResult();
-            return granted > 0 ? WithRemaining(states, granted - 1) : states;
+            return granted > 0 ? WithRemaining(states, count, granted - 1) : states;
         }
 
         /// <summary>The lease could not be taken (Redis failed): the next request tries again.</summary>
@@ -127,10 +127,10 @@ internal sealed class PermitLeases
         }
 
         /// <summary>The shared remaining quota plus this lease's unspent permits: what the caller could still send at once.</summary>
-        private static BucketState[] WithRemaining(BucketState[] states, int leased)
+        private static BucketStates WithRemaining(in BucketStates states, int count, int leased)
         {
-            var result = new BucketState[states.Length];
-            for (var i = 0; i < states.Length; i++)
+            var result = default(BucketStates);
+            for (var i = 0; i < count; i++)
             {
                 result[i] = states[i] with { Admitted = true, Remaining = states[i].Remaining + leased, RetryAfterMicros = 0 };
             }
@@ -139,15 +139,26 @@ internal sealed class PermitLeases
         }
 
         /// <summary>A refusal's states as of <paramref name="now"/>: the wait shrinks as time passes.</summary>
-        private static BucketState[] Shift(BucketState[] states, long now, long refusedUntil)
+        private static BucketStates Shift(in BucketStates states, int count, long now, long refusedUntil)
         {
-            var result = new BucketState[states.Length];
-            for (var i = 0; i < states.Length; i++)
+            var result = default(BucketStates);
+            for (var i = 0; i < count; i++)
             {
                 result[i] = states[i].RetryAfterMicros > 0 ? states[i] with { RetryAfterMicros = Math.Max(1, refusedUntil - now) } : states[i];
             }
 
             return result;
+        }
+
+        private static long MaxRetryAfter(in BucketStates states, int count)
+        {
+            var max = 0L;
+            for (var i = 0; i < count; i++)
+            {
+                max = Math.Max(max, states[i].RetryAfterMicros);
+            }
+
+            return max;
         }
     }
 

@@ -25,7 +25,14 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimitService
 
     private Task Apply(HttpContext context, string caller, RateLimitDecision decision)
     {
-        context.Features.Set(decision);
+        var kept = context.Features.Get<IRateLimitFeature>();
+        if (kept is null)
+        {
+            kept = new RateLimitFeature();
+            context.Features.Set(kept);
+        }
+
+        kept.Decision = decision;
         if (decision.Source == DecisionSource.ClosedFallback)
         {
             return context.WriteProblemAsync(GatewayProblem.RateLimitUnavailable, "Rate limits are checked in Redis, which cannot be reached; this policy refuses meanwhile.", TimeSpan.FromSeconds(decision.RetryAfterSeconds));
@@ -47,7 +54,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimitService
             context.Response.OnStarting(static state =>
             {
                 var context = (HttpContext)state;
-                WriteHeaders(context.Response, context.Features.Get<RateLimitDecision>()!);
+                WriteHeaders(context.Response, context.Features.Get<IRateLimitFeature>()!.Decision!.Value);
                 return Task.CompletedTask;
             }, context);
         }
@@ -55,9 +62,24 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimitService
         return next(context);
     }
 
-    private static void WriteHeaders(HttpResponse response, RateLimitDecision decision)
+    private static void WriteHeaders(HttpResponse response, in RateLimitDecision decision)
     {
         response.Headers["RateLimit-Policy"] = decision.PolicyHeader;
         response.Headers["RateLimit"] = decision.StateHeader;
     }
+}
+
+/// <summary>
+/// Where a request's rate-limit decision is kept, for its response headers and its audit record. The audit record
+/// is one (it exists for every request anyway), so keeping the decision allocates nothing.
+/// </summary>
+internal interface IRateLimitFeature
+{
+    RateLimitDecision? Decision { get; set; }
+}
+
+/// <summary>The decision's keeping place when nothing else offers one (no audit record).</summary>
+internal sealed class RateLimitFeature : IRateLimitFeature
+{
+    public RateLimitDecision? Decision { get; set; }
 }

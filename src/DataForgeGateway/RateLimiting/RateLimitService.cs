@@ -55,7 +55,7 @@ internal sealed partial class RateLimitService
         var buckets = PoliciesInForce().For(caller, operation);
         if (_shared is null)
         {
-            return Decided(DecisionSource.Local, buckets, buckets.Limits, _local.Decide(caller, buckets.Limits, NowMicros()), operation);
+            return DecidedLocally(DecisionSource.Local, buckets, buckets.Limits, NowMicros(), operation);
         }
 
         var now = _clock.GetUtcNow();
@@ -102,13 +102,13 @@ internal sealed partial class RateLimitService
     /// The shared decision: from this replica's lease of the bucket set where one applies (no Redis call while it
     /// has permits, or while Redis's refusal holds), else one request at a time in Redis (small buckets, a probe).
     /// </summary>
-    private async ValueTask<BucketState[]> SharedStatesAsync(BucketSet buckets, bool probe)
+    private async ValueTask<BucketStates> SharedStatesAsync(BucketSet buckets, bool probe)
     {
         var settings = _options.Current.Leases;
         if (probe || !PermitLeases.Applies(buckets, settings))
         {
             _metrics.RedisCall();
-            return await _shared!.DecideAsync(buckets.Caller, buckets.Limits);
+            return await _shared!.DecideAsync(buckets);
         }
 
         var lease = _leases.For(buckets);
@@ -127,9 +127,9 @@ internal sealed partial class RateLimitService
             try
             {
                 _metrics.RedisCall();
-                var (granted, leased) = await _shared!.LeaseAsync(buckets.Caller, buckets.Limits, request.Want, request.Returned);
+                var (granted, leased) = await _shared!.LeaseAsync(buckets, request.Want, request.Returned);
                 var now = NowMicros();
-                return lease.Leased(request, granted, leased, now, now + (long)settings.Duration.TotalMicroseconds);
+                return lease.Leased(request, granted, leased, buckets.Limits.Length, now, now + (long)settings.Duration.TotalMicroseconds);
             }
             catch
             {
@@ -161,24 +161,29 @@ internal sealed partial class RateLimitService
 
     private RateLimitDecision Fallback(string caller, BucketSet buckets, long nowMicros, string operation)
     {
-        if (buckets.Modes.Contains(RedisFailureMode.Closed))
+        if (buckets.AnyClosed)
         {
-            var wait = new BucketState(false, 0, (long)_options.Current.RedisRetryInterval.TotalMicroseconds, 0);
-            var closed = new RateLimitDecision(false, DecisionSource.ClosedFallback, buckets, [], []) { ClosedRetryAfter = wait };
             _metrics.FallbackDecision(DecisionSource.ClosedFallback);
             _metrics.Refused(caller, operation, "");
-            return closed;
+            return RateLimitDecision.Closed(buckets, (long)_options.Current.RedisRetryInterval.TotalMicroseconds);
         }
 
-        var local = buckets.LocalLimits.Where((_, i) => buckets.Modes[i] == RedisFailureMode.LocalShare).ToArray();
+        var local = buckets.LocalShareLimits;
         var source = local.Length == 0 ? DecisionSource.OpenFallback : DecisionSource.LocalFallback;
         _metrics.FallbackDecision(source);
-        return Decided(source, buckets, local, _local.Decide(caller, local, nowMicros), operation);
+        return DecidedLocally(source, buckets, local, nowMicros, operation);
     }
 
-    private RateLimitDecision Decided(DecisionSource source, BucketSet buckets, BucketLimit[] applied, BucketState[] states, string operation)
+    private RateLimitDecision DecidedLocally(DecisionSource source, BucketSet buckets, BucketLimit[] applied, long nowMicros, string operation)
     {
-        var decision = new RateLimitDecision(RateLimitDecision.AllAdmitted(states), source, buckets, applied, states);
+        var states = default(BucketStates);
+        _local.Decide(buckets.Caller, applied, nowMicros, states);
+        return Decided(source, buckets, applied, states, operation);
+    }
+
+    private RateLimitDecision Decided(DecisionSource source, BucketSet buckets, BucketLimit[] applied, in BucketStates states, string operation)
+    {
+        var decision = new RateLimitDecision(source, buckets, applied, states);
         if (!decision.Admitted)
         {
             _metrics.Refused(buckets.Caller, operation, decision.RefusedBy ?? "");

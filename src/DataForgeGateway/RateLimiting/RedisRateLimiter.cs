@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.Options;
@@ -91,29 +92,26 @@ internal sealed class RedisRateLimiter(RedisConnection redis, IOptions<RedisOpti
         return out
         """;
 
+    private readonly ConditionalWeakTable<BucketSet, Shape> _shapes = [];
+    private ConditionalWeakTable<BucketSet, Shape>.CreateValueCallback? _build;
+
     /// <summary>
     /// Leases up to <paramref name="want"/> permits of every bucket in one atomic step, giving back
     /// <paramref name="returned"/> unspent ones first. The permits granted (0: none) and each bucket's state after.
     /// </summary>
-    public async Task<(int Granted, BucketState[] States)> LeaseAsync(string caller, BucketLimit[] limits, int want, int returned)
+    public async Task<(int Granted, BucketStates States)> LeaseAsync(BucketSet buckets, int want, int returned)
     {
-        var prefix = options.Value.InstanceName;
-        var keys = new RedisKey[limits.Length];
-        var arguments = new RedisValue[2 + (limits.Length * 2)];
+        var shape = ShapeOf(buckets);
+        var arguments = new RedisValue[2 + shape.Arguments.Length];
         arguments[0] = want;
         arguments[1] = returned;
-        for (var i = 0; i < limits.Length; i++)
-        {
-            keys[i] = $"{prefix}ratelimit:{{{caller}}}:{limits[i].Name}";
-            arguments[2 + (2 * i)] = limits[i].IntervalMicros;
-            arguments[3 + (2 * i)] = limits[i].Burst;
-        }
+        shape.Arguments.CopyTo(arguments, 2);
 
         var database = (await redis.GetAsync()).GetDatabase();
-        var result = (RedisResult[])(await database.ScriptEvaluateAsync(LeaseScript, keys, arguments))!;
+        var result = (RedisResult[])(await database.ScriptEvaluateAsync(LeaseScript, shape.Keys, arguments))!;
         var granted = (int)(long)result[0];
-        var states = new BucketState[limits.Length];
-        for (var i = 0; i < limits.Length; i++)
+        var states = default(BucketStates);
+        for (var i = 0; i < shape.Keys.Length; i++)
         {
             var offset = 1 + (3 * i);
             var retry = (long)result[offset + 1];
@@ -126,23 +124,14 @@ internal sealed class RedisRateLimiter(RedisConnection redis, IOptions<RedisOpti
     /// <summary>A failure as the logs give it: endpoint and cause, no password.</summary>
     public string Describe(Exception e) => redis.Describe(e);
 
-    public async Task<BucketState[]> DecideAsync(string caller, BucketLimit[] limits)
+    public async Task<BucketStates> DecideAsync(BucketSet buckets)
     {
-        var prefix = options.Value.InstanceName;
-        var keys = new RedisKey[limits.Length];
-        var arguments = new RedisValue[limits.Length * 2];
-        for (var i = 0; i < limits.Length; i++)
-        {
-            keys[i] = $"{prefix}ratelimit:{{{caller}}}:{limits[i].Name}";
-            arguments[2 * i] = limits[i].IntervalMicros;
-            arguments[(2 * i) + 1] = limits[i].Burst;
-        }
-
         // StackExchange.Redis sends the script once and EVALSHA after that.
+        var shape = ShapeOf(buckets);
         var database = (await redis.GetAsync()).GetDatabase();
-        var result = (RedisResult[])(await database.ScriptEvaluateAsync(Script, keys, arguments))!;
-        var states = new BucketState[limits.Length];
-        for (var i = 0; i < limits.Length; i++)
+        var result = (RedisResult[])(await database.ScriptEvaluateAsync(Script, shape.Keys, shape.Arguments))!;
+        var states = default(BucketStates);
+        for (var i = 0; i < shape.Keys.Length; i++)
         {
             var offset = 1 + (4 * i);
             states[i] = new BucketState((long)result[offset] == 1, (long)result[offset + 1], (long)result[offset + 2], (long)result[offset + 3]);
@@ -150,4 +139,26 @@ internal sealed class RedisRateLimiter(RedisConnection redis, IOptions<RedisOpti
 
         return states;
     }
+
+    /// <summary>A bucket set's keys and per-bucket arguments (interval, burst), built once per set.</summary>
+    private Shape ShapeOf(BucketSet buckets) => _shapes.GetValue(buckets, _build ??= Build);
+
+    private Shape Build(BucketSet buckets)
+    {
+        var prefix = options.Value.InstanceName;
+        var limits = buckets.Limits;
+        var keys = new RedisKey[limits.Length];
+        var arguments = new RedisValue[limits.Length * 2];
+        for (var i = 0; i < limits.Length; i++)
+        {
+            keys[i] = $"{prefix}ratelimit:{{{buckets.Caller}}}:{limits[i].Name}";
+            arguments[2 * i] = limits[i].IntervalMicros;
+            arguments[(2 * i) + 1] = limits[i].Burst;
+        }
+
+        return new Shape(keys, arguments);
+    }
+
+    /// <summary>The keys (one hash slot: they share the caller's {tag}) and the interval and burst of each bucket.</summary>
+    private sealed record Shape(RedisKey[] Keys, RedisValue[] Arguments);
 }
