@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +9,8 @@ namespace DataForgeGateway.Audit;
 /// <summary>
 /// Takes finished audit records off the request path and writes each as one JSON line on standard output (what a
 /// container's log collector reads) and, when a logging provider other than the console wants it (OpenTelemetry
-/// with OTLP configured), on the log category <c>DataForgeGateway.Audit</c>.
+/// with OTLP configured), as a log record of the category <c>DataForgeGateway.Audit</c> whose attributes are the
+/// record's fields (<see cref="AuditLogAttributes"/>).
 /// </summary>
 /// <remarks>
 /// A request only puts its record in a queue: it wakes no thread and makes no system call. A thread of its own
@@ -20,7 +20,7 @@ namespace DataForgeGateway.Audit;
 /// records past the capacity are dropped and counted, never the requests. On shutdown the queue is written out
 /// before the process exits.
 /// </remarks>
-public sealed partial class AuditWriter : BackgroundService
+public sealed class AuditWriter : BackgroundService
 {
     public const string Category = "DataForgeGateway.Audit";
     public const string MeterName = "DataForgeGateway.Audit";
@@ -33,6 +33,8 @@ public sealed partial class AuditWriter : BackgroundService
 
     /// <summary>PIPE_BUF on Linux: a write of at most this many bytes is never interleaved with another's.</summary>
     private const int ChunkBytes = 4096;
+
+    private static readonly EventId RecordEvent = new(1);
 
     private readonly ConcurrentQueue<AuditRecord> _queue = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -141,15 +143,9 @@ public sealed partial class AuditWriter : BackgroundService
 
         public void Add(AuditRecord record)
         {
-            _line.ResetWrittenCount();
-            _json.Reset(_line);
-            JsonSerializer.Serialize(_json, record, AuditJsonContext.Default.AuditRecord);
-            _json.Flush();
-            var line = _line.WrittenSpan;
-
             if (writer._logger.IsEnabled(LogLevel.Information))
             {
-                Log.Record(writer._logger, Encoding.UTF8.GetString(line));
+                writer._logger.Log(LogLevel.Information, RecordEvent, new AuditLogAttributes(record), null, static (_, _) => AuditLogAttributes.Message);
             }
 
             if (writer._stdout is null)
@@ -157,6 +153,12 @@ public sealed partial class AuditWriter : BackgroundService
                 writer._written.Add(1);
                 return;
             }
+
+            _line.ResetWrittenCount();
+            _json.Reset(_line);
+            JsonSerializer.Serialize(_json, record, AuditJsonContext.Default.AuditRecord);
+            _json.Flush();
+            var line = _line.WrittenSpan;
 
             if (_chunkLength + line.Length + 1 > ChunkBytes)
             {
@@ -202,11 +204,6 @@ public sealed partial class AuditWriter : BackgroundService
         }
     }
 
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information, "{AuditRecord}")]
-        public static partial void Record(ILogger logger, string auditRecord);
-    }
 }
 
 /// <summary>Where the audit's JSON lines go: the process's standard output.</summary>

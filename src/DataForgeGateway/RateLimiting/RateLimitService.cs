@@ -23,6 +23,7 @@ internal sealed partial class RateLimitService
     private readonly ILogger _logger;
     private volatile Policies? _policies;
     private long _fallbackUntilTicks;
+    private int _redisFailures;
     private int _probing;
 
     public RateLimitService(
@@ -50,93 +51,175 @@ internal sealed partial class RateLimitService
     /// </summary>
     public bool InFallback => _shared is not null && Interlocked.Read(ref _fallbackUntilTicks) != 0;
 
-    public async ValueTask<RateLimitDecision> DecideAsync(string caller, string operation)
+    /// <summary>
+    /// The decision on one request. Synchronous, allocating nothing, whenever no Redis call is needed: one replica,
+    /// a permit of this replica's lease (or its remembered refusal), the fallback. Asynchronous only to call Redis,
+    /// or to wait for the lease another request of the same caller and operation is taking.
+    /// </summary>
+    public ValueTask<RateLimitDecision> DecideAsync(string caller, string operation)
     {
         var buckets = PoliciesInForce().For(caller, operation);
         if (_shared is null)
         {
-            return DecidedLocally(DecisionSource.Local, buckets, buckets.Limits, NowMicros(), operation);
+            return new(DecidedLocally(DecisionSource.Local, buckets, buckets.Limits, NowMicros(), operation));
         }
 
-        var now = _clock.GetUtcNow();
         var fallbackUntil = Interlocked.Read(ref _fallbackUntilTicks);
-
-        // Healthy, every request asks Redis. On the fallback, once the retry interval is over, one request probes
-        // Redis (half-open) while the others stay on the fallback: a stalled Redis costs one request its
-        // OperationTimeout per interval, not every request in flight.
-        var probe = fallbackUntil != 0 && now.UtcTicks >= fallbackUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
-        if (fallbackUntil == 0 || probe)
+        if (fallbackUntil != 0)
         {
-            try
-            {
-                var states = await SharedStatesAsync(buckets, probe);
-                if (Interlocked.Exchange(ref _fallbackUntilTicks, 0) != 0)
-                {
-                    Log.RedisBack(_logger);
-                }
-
-                return Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation);
-            }
-            catch (Exception e) when (RedisConnection.IsFailure(e))
-            {
-                // No cancellation token is passed to Redis: a cancellation here is StackExchange.Redis giving up
-                // on a command (a connection that stalled or dropped), a Redis failure like the others.
-                _metrics.RedisFailed();
-                Interlocked.Exchange(ref _fallbackUntilTicks, (_clock.GetUtcNow() + _options.Current.RedisRetryInterval).UtcTicks);
-                Log.RedisUnavailable(_logger, _shared.Describe(e));
-            }
-            finally
-            {
-                if (probe)
-                {
-                    Volatile.Write(ref _probing, 0);
-                }
-            }
+            // On the fallback, once the retry interval is over, one request probes Redis (half-open) while the
+            // others stay on the fallback: a stalled Redis costs one request its OperationTimeout per interval,
+            // not every request in flight. A probe is exact, one request in Redis.
+            var probe = _clock.GetUtcNow().UtcTicks >= fallbackUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+            return probe ? ExactAsync(buckets, operation, probe: true) : new(Fallback(buckets, NowMicros(), operation));
         }
 
-        // Read the clock again: the failed Redis call took time.
-        return Fallback(caller, buckets, NowMicros(), operation);
-    }
-
-    /// <summary>
-    /// The shared decision: from this replica's lease of the bucket set where one applies (no Redis call while it
-    /// has permits, or while Redis's refusal holds), else one request at a time in Redis (small buckets, a probe).
-    /// </summary>
-    private async ValueTask<BucketStates> SharedStatesAsync(BucketSet buckets, bool probe)
-    {
         var settings = _options.Current.Leases;
-        if (probe || !PermitLeases.Applies(buckets, settings))
+        if (!PermitLeases.Applies(buckets, settings))
         {
-            _metrics.RedisCall();
-            return await _shared!.DecideAsync(buckets);
+            return ExactAsync(buckets, operation, probe: false);
         }
 
         var lease = _leases.For(buckets);
-        var maxPermits = PermitLeases.MaxPermits(buckets, settings);
+        switch (lease.TryTake(NowMicros(), PermitLeases.MaxPermits(buckets, settings), out var states, out var request, out var pending, Volatile.Read(ref _redisFailures)))
+        {
+            case PermitLeases.Outcome.AdmittedAndRefill:
+                _ = RefillAsync(buckets, lease, request, settings);
+                return new(Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation));
+            case PermitLeases.Outcome.Admitted or PermitLeases.Outcome.Refused:
+                return new(Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation));
+            case PermitLeases.Outcome.Wait:
+                return AfterLeaseAsync(pending, buckets, lease, settings, operation);
+            default:
+                return LeaseAsync(buckets, lease, request, settings, operation);
+        }
+    }
+
+    /// <summary>
+    /// Another request is leasing for this caller and operation: once it has, take a permit of its lease (or its
+    /// refusal); if it failed, decide afresh (the fallback).
+    /// </summary>
+    private async ValueTask<RateLimitDecision> AfterLeaseAsync(Task pending, BucketSet buckets, PermitLeases.Lease lease, RateLimitLeaseOptions settings, string operation)
+    {
         while (true)
         {
-            switch (lease.TryTake(NowMicros(), maxPermits, out var states, out var request, out var pending))
+            await pending;
+            if (Interlocked.Read(ref _fallbackUntilTicks) != 0)
             {
-                case PermitLeases.Outcome.Admitted or PermitLeases.Outcome.Refused:
-                    return states;
-                case PermitLeases.Outcome.Wait:
-                    await pending;
-                    continue;
+                return await DecideAsync(buckets.Caller, operation);
             }
 
-            try
+            var outcome = lease.TryTake(NowMicros(), PermitLeases.MaxPermits(buckets, settings), out var states, out var request, out pending, Volatile.Read(ref _redisFailures));
+            if (outcome is PermitLeases.Outcome.Wait)
             {
-                _metrics.RedisCall();
-                var (granted, leased) = await _shared!.LeaseAsync(buckets, request.Want, request.Returned);
-                var now = NowMicros();
-                return lease.Leased(request, granted, leased, buckets.Limits.Length, now, now + (long)settings.Duration.TotalMicroseconds);
+                continue;
             }
-            catch
+
+            if (outcome is PermitLeases.Outcome.Lease)
             {
-                lease.Failed(request);
-                throw;
+                return await LeaseAsync(buckets, lease, request, settings, operation);
+            }
+
+            if (outcome is PermitLeases.Outcome.AdmittedAndRefill)
+            {
+                _ = RefillAsync(buckets, lease, request, settings);
+            }
+
+            return Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation);
+        }
+    }
+
+    /// <summary>Takes a lease of permits from Redis for this replica: one for this request, the rest for the next ones.</summary>
+    private async ValueTask<RateLimitDecision> LeaseAsync(BucketSet buckets, PermitLeases.Lease lease, PermitLeases.LeaseRequest request, RateLimitLeaseOptions settings, string operation)
+    {
+        try
+        {
+            _metrics.RedisCall();
+            var (granted, leased) = await _shared!.LeaseAsync(buckets, request.Want, request.Returned);
+            var now = NowMicros();
+            var states = lease.Leased(request, granted, leased, buckets.Limits.Length, now, now + (long)settings.Duration.TotalMicroseconds);
+            RedisAnswered();
+            return Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation);
+        }
+        catch (Exception e) when (RedisConnection.IsFailure(e))
+        {
+            RedisFailed(e);          // first: the requests waiting for this lease then go to the fallback too
+            lease.Failed(request);
+            return Fallback(buckets, NowMicros(), operation);   // the clock read again: the failed call took time
+        }
+        catch
+        {
+            lease.Failed(request);
+            throw;
+        }
+    }
+
+    /// <summary>The next lease, taken while the permits in hand last: no request waits for it (unless they run out first).</summary>
+    private async Task RefillAsync(BucketSet buckets, PermitLeases.Lease lease, PermitLeases.LeaseRequest request, RateLimitLeaseOptions settings)
+    {
+        try
+        {
+            _metrics.RedisCall();
+            var (granted, leased) = await _shared!.LeaseAsync(buckets, request.Want, request.Returned);
+            var now = NowMicros();
+            lease.Leased(request, granted, leased, buckets.Limits.Length, now, now + (long)settings.Duration.TotalMicroseconds);
+            RedisAnswered();
+        }
+        catch (Exception e) when (RedisConnection.IsFailure(e))
+        {
+            RedisFailed(e);
+            lease.Failed(request);
+        }
+        catch (Exception e)
+        {
+            // Nobody awaits this: the failure is logged, and the next request that finds no permit leases itself.
+            lease.Failed(request);
+            Log.RefillFailed(_logger, e);
+        }
+    }
+
+    /// <summary>One request decided in Redis: small or slow buckets, and the probe while on the fallback.</summary>
+    private async ValueTask<RateLimitDecision> ExactAsync(BucketSet buckets, string operation, bool probe)
+    {
+        try
+        {
+            _metrics.RedisCall();
+            var states = await _shared!.DecideAsync(buckets);
+            RedisAnswered();
+            return Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation);
+        }
+        catch (Exception e) when (RedisConnection.IsFailure(e))
+        {
+            RedisFailed(e);
+            return Fallback(buckets, NowMicros(), operation);
+        }
+        finally
+        {
+            if (probe)
+            {
+                Volatile.Write(ref _probing, 0);
             }
         }
+    }
+
+    private void RedisAnswered()
+    {
+        if (Interlocked.Read(ref _fallbackUntilTicks) != 0 && Interlocked.Exchange(ref _fallbackUntilTicks, 0) != 0)
+        {
+            Log.RedisBack(_logger);
+        }
+    }
+
+    /// <summary>
+    /// No cancellation token is passed to Redis: a cancellation here is StackExchange.Redis giving up on a command
+    /// (a connection that stalled or dropped), a Redis failure like the others.
+    /// </summary>
+    private void RedisFailed(Exception e)
+    {
+        Interlocked.Increment(ref _redisFailures);   // the permits leased so far are dropped (PermitLeases)
+        _metrics.RedisFailed();
+        Interlocked.Exchange(ref _fallbackUntilTicks, (_clock.GetUtcNow() + _options.Current.RedisRetryInterval).UtcTicks);
+        Log.RedisUnavailable(_logger, _shared!.Describe(e));
     }
 
     /// <summary>
@@ -159,12 +242,12 @@ internal sealed partial class RateLimitService
 
     private long NowMicros() => Gcra.NowMicros(_clock);
 
-    private RateLimitDecision Fallback(string caller, BucketSet buckets, long nowMicros, string operation)
+    private RateLimitDecision Fallback(BucketSet buckets, long nowMicros, string operation)
     {
         if (buckets.AnyClosed)
         {
             _metrics.FallbackDecision(DecisionSource.ClosedFallback);
-            _metrics.Refused(caller, operation, "");
+            _metrics.Refused(buckets.Caller, operation, "");
             return RateLimitDecision.Closed(buckets, (long)_options.Current.RedisRetryInterval.TotalMicroseconds);
         }
 
@@ -237,5 +320,8 @@ internal sealed partial class RateLimitService
 
         [LoggerMessage(2, LogLevel.Information, "Redis is back: rate limits are shared by all replicas again")]
         public static partial void RedisBack(ILogger logger);
+
+        [LoggerMessage(3, LogLevel.Error, "Taking the next lease of permits failed")]
+        public static partial void RefillFailed(ILogger logger, Exception exception);
     }
 }

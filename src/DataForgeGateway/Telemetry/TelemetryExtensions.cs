@@ -31,6 +31,10 @@ public static class TelemetryExtensions
             // ASP.NET Core's request scope carries the raw request path, which is the caller's text (a caller can
             // paste a key into it). Records carry the trace and span ids instead, which is what correlation needs.
             logging.IncludeScopes = false;
+
+            // First of the log processors, ahead of the exporters': records logged after the fact (the audit's) get
+            // their own time and trace context.
+            logging.AddProcessor(new DeferredLogContextProcessor());
         });
         var telemetry = builder.Services.AddOpenTelemetry()
             // Each replica is told apart by its pod's name (HOSTNAME in Kubernetes) in OTLP; Prometheus labels the

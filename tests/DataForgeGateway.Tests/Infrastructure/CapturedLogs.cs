@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace DataForgeGateway.Tests.Infrastructure;
@@ -16,7 +17,7 @@ public sealed class CapturedLogs : ILoggerProvider
 
     public IReadOnlyList<string> Lines => [.. _lines, .. StandardOutput.Lines];
 
-    /// <summary>The audit records written, as the JSON documents they are.</summary>
+    /// <summary>The audit records logged on the audit's category: each log record's attributes as one JSON object.</summary>
     public IReadOnlyList<string> AuditRecords => [.. _audit];
 
     /// <summary>What the gateway wrote on its standard output (the audit's JSON lines).</summary>
@@ -38,7 +39,39 @@ public sealed class CapturedLogs : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {Describe(state)} {exception}");
-            audit?.Enqueue(formatter(state, exception));
+            if (audit is not null && state is IEnumerable<KeyValuePair<string, object?>> attributes)
+            {
+                audit.Enqueue(AsJson(attributes));
+            }
+        }
+
+        /// <summary>A log record's attributes as one JSON object (numbers as numbers), as a pipeline would store them.</summary>
+        private static string AsJson(IEnumerable<KeyValuePair<string, object?>> attributes)
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                foreach (var (key, value) in attributes)
+                {
+                    switch (value)
+                    {
+                        case int number:
+                            json.WriteNumber(key, number);
+                            break;
+                        case double number:
+                            json.WriteNumber(key, number);
+                            break;
+                        default:
+                            json.WriteString(key, value?.ToString());
+                            break;
+                    }
+                }
+
+                json.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(buffer.ToArray());
         }
 
         private static string Describe<TState>(TState state) =>

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using DataForgeGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Logs;
 
 namespace DataForgeGateway.Tests.Telemetry;
 
@@ -90,6 +92,72 @@ public sealed class TelemetryTests : GatewayTest
         Assert.Contains(points, p => p["operation"] == "none" && p["status_code"] == "404" && p["outcome"] == "not_found");
         Assert.Contains(Gateway.Metrics, m => m.Name == "dataforge_gateway.request.duration");
         Assert.Contains(Gateway.Metrics, m => m.Name == "dataforge_gateway.token.requests");
+    }
+
+    [Fact]
+    public async Task Audit_log_records_carry_each_field_as_an_attribute_and_the_requests_time_and_trace_as_their_own()
+    {
+        // OTLP configured (to a port where nothing listens: the exporter's failures are its own); what the log
+        // pipeline makes of each audit record is read from an in-memory exporter added after it.
+        var exported = new ExportedLogRecords();
+        await using var gateway = new GatewayHost(
+            Sandbox,
+            new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}", ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf" },
+            services => services.AddOpenTelemetry().WithLogging(logging => logging.AddInMemoryExporter(exported)));
+
+        var response = await RawHttp.SendAsync(
+            gateway.ProxyAddress,
+            "GET /external/sources?projectId=7 HTTP/1.1",
+            [$"Host: {gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]);
+        Assert.Equal(200, response.Status);
+
+        await Eventually.HoldsAsync(() => gateway.Logs.StandardOutput.Lines.Count == 1, "the audit record's JSON line");
+        var line = System.Text.Json.JsonDocument.Parse(gateway.Logs.StandardOutput.Lines[0]).RootElement;
+        await Eventually.HoldsAsync(() => Audit(exported).Count == 1, "the audit log record");
+        var record = Audit(exported)[0];
+
+        Assert.Equal("audit", record.Body ?? record.FormattedMessage);
+        var attributes = record.Attributes!.ToDictionary(a => a.Key, a => a.Value);
+        Assert.Equal("forwarded", attributes["outcome"]);
+        Assert.Equal(GatewayHost.CallerName, attributes["caller"]);
+        Assert.Equal("sources", attributes["operation"]);
+        Assert.Equal("7", attributes["project_id"]);
+        Assert.Equal(200, attributes["status"]);
+        Assert.Equal(200, attributes["upstream_status"]);
+        Assert.IsType<double>(attributes["duration_ms"]);
+
+        // Every field of the JSON line is there once: time and trace id as the log record's own, the rest as attributes.
+        var fields = line.EnumerateObject().Select(f => f.Name).ToList();
+        Assert.Equal(fields.Except(["time", "trace_id"]), attributes.Keys);
+        Assert.Equal(line.GetProperty("time").GetDateTimeOffset().UtcDateTime, record.Timestamp);
+        Assert.Equal(ActivityTraceId.CreateFromString("0af7651916cd43dd8448eb211c80319c"), record.TraceId);
+        Assert.NotEqual(default, record.SpanId);
+        Assert.Equal(ActivityTraceFlags.Recorded, record.TraceFlags);
+    }
+
+    private static List<LogRecord> Audit(ExportedLogRecords exported) =>
+        [.. exported.Snapshot().Where(r => r.CategoryName == DataForgeGateway.Audit.AuditWriter.Category)];
+
+    /// <summary>The in-memory exporter's collection: it adds on the exporting thread while the test reads.</summary>
+    private sealed class ExportedLogRecords : System.Collections.ObjectModel.Collection<LogRecord>
+    {
+        private readonly Lock _gate = new();
+
+        public List<LogRecord> Snapshot()
+        {
+            lock (_gate)
+            {
+                return [.. this];
+            }
+        }
+
+        protected override void InsertItem(int index, LogRecord item)
+        {
+            lock (_gate)
+            {
+                base.InsertItem(index, item);
+            }
+        }
     }
 
     private static Dictionary<string, string?> Tags(OpenTelemetry.Metrics.MetricPoint point)
