@@ -136,8 +136,9 @@ public sealed class FailedAuthenticationOptions
 /// <summary>
 /// Leases of shared permits: a replica takes a few permits of a caller's buckets from Redis in one atomic step and
 /// spends them locally, so the hot path rarely waits on Redis, and the sum admitted by all replicas never exceeds a
-/// limit. Permits leased but not spent are returned with the next lease, or lost when a replica stops (it then
-/// under-admits by at most <see cref="MaxPermits"/> per caller and operation until the bucket refills).
+/// limit. The next lease is taken while a quarter of the last is left. Permits leased but not spent are returned
+/// with the next lease, or lost when a replica stops or Redis fails (it then under-admits by at most
+/// <see cref="MaxPermits"/> per caller and operation until the bucket refills).
 /// </summary>
 public sealed class RateLimitLeaseOptions
 {

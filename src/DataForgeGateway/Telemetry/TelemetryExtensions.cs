@@ -77,6 +77,7 @@ public static class TelemetryExtensions
         if (otlp)
         {
             telemetry.UseOtlpExporter();
+            builder.Services.AddGatewayExportBatches(builder.Configuration);
         }
 
         return builder;

@@ -17,7 +17,11 @@ public sealed class AccessToken
         var lifetime = expiresAt - issuedAt;
         UsableUntil = expiresAt - TimeSpan.FromTicks(Math.Min(safetyMargin.Ticks, lifetime.Ticks / 2));
         AuthorizationHeader = "Bearer " + value;
+        Bytes = System.Text.Encoding.ASCII.GetBytes(value);
     }
+
+    /// <summary>The token as the bytes it is sent as, for finding it in DataForge's answers; made once.</summary>
+    internal byte[] Bytes { get; }
 
     /// <summary>The bearer token itself.</summary>
     public string Value { get; }

@@ -70,6 +70,9 @@ internal sealed class RejectedTokenTransform : ResponseTransform
 /// </summary>
 internal sealed class TokenScrubTransform(string environment, TokenMetrics metrics) : ResponseTransform
 {
+    // One per route, not one per response.
+    private readonly Action _echoed = () => metrics.Echoed(environment);
+
     public override ValueTask ApplyAsync(ResponseTransformContext context)
     {
         if (context.ProxyResponse is not { } response || context.HttpContext.Features.Get<TokenAttempt>()?.Sent is not { } token)
@@ -96,7 +99,7 @@ internal sealed class TokenScrubTransform(string environment, TokenMetrics metri
 
         if (!context.SuppressResponseBody)
         {
-            response.Content = new TokenScrubbingContent(response.Content, token.Value, () => metrics.Echoed(environment));
+            response.Content = new TokenScrubbingContent(response.Content, token, _echoed);
         }
 
         return ValueTask.CompletedTask;

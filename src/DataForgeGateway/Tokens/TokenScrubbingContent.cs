@@ -13,14 +13,22 @@ internal sealed class TokenScrubbingContent : HttpContent
     private readonly byte[] _token;
     private readonly Action _found;
 
-    public TokenScrubbingContent(HttpContent inner, string token, Action found)
+    public TokenScrubbingContent(HttpContent inner, AccessToken token, Action found)
     {
         _inner = inner;
-        _token = System.Text.Encoding.ASCII.GetBytes(token);
+        _token = token.Bytes;
         _found = found;
-        foreach (var header in inner.Headers)
+        foreach (var header in inner.Headers.NonValidated)
         {
-            Headers.TryAddWithoutValidation(header.Key, header.Value);
+            // As they came, without parsing them again; a single value (the usual) without a collection for it.
+            if (header.Value.Count == 1)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value.ToString());
+            }
+            else
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DataForgeGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Logs;
 
 namespace DataForgeGateway.Tests.Telemetry;
@@ -133,6 +134,29 @@ public sealed class TelemetryTests : GatewayTest
         Assert.Equal(ActivityTraceId.CreateFromString("0af7651916cd43dd8448eb211c80319c"), record.TraceId);
         Assert.NotEqual(default, record.SpanId);
         Assert.Equal(ActivityTraceFlags.Recorded, record.TraceFlags);
+    }
+
+    [Fact]
+    public async Task Export_batches_are_the_gateways_sizes_unless_the_standard_variables_say_otherwise()
+    {
+        var otlp = new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}", ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf" };
+        await using (var gateway = new GatewayHost(Sandbox, otlp))
+        {
+            var logs = gateway.Services.GetRequiredService<IOptionsMonitor<LogRecordExportProcessorOptions>>().Get(Options.DefaultName).BatchExportProcessorOptions;
+            var spans = gateway.Services.GetRequiredService<IOptionsMonitor<OpenTelemetry.Trace.ActivityExportProcessorOptions>>().Get(Options.DefaultName).BatchExportProcessorOptions;
+            Assert.Equal((32_768, 4_096, 1_000), (logs.MaxQueueSize, logs.MaxExportBatchSize, logs.ScheduledDelayMilliseconds));
+            Assert.Equal((16_384, 4_096, 5_000), (spans.MaxQueueSize, spans.MaxExportBatchSize, spans.ScheduledDelayMilliseconds));
+        }
+
+        otlp["OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"] = "100";
+        otlp["OTEL_BSP_MAX_QUEUE_SIZE"] = "1000";
+        await using (var gateway = new GatewayHost(Sandbox, otlp))
+        {
+            var logs = gateway.Services.GetRequiredService<IOptionsMonitor<LogRecordExportProcessorOptions>>().Get(Options.DefaultName).BatchExportProcessorOptions;
+            var spans = gateway.Services.GetRequiredService<IOptionsMonitor<OpenTelemetry.Trace.ActivityExportProcessorOptions>>().Get(Options.DefaultName).BatchExportProcessorOptions;
+            Assert.Equal((32_768, 100), (logs.MaxQueueSize, logs.MaxExportBatchSize));
+            Assert.Equal((1_000, 1_000), (spans.MaxQueueSize, spans.MaxExportBatchSize));   // a batch never over the queue
+        }
     }
 
     private static List<LogRecord> Audit(ExportedLogRecords exported) =>

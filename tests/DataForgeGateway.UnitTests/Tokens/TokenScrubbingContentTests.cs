@@ -7,6 +7,7 @@ namespace DataForgeGateway.UnitTests.Tokens;
 public sealed class TokenScrubbingContentTests
 {
     private const string Token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    private static readonly AccessToken Issued = new(Token, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddHours(1), TimeSpan.FromMinutes(1));
 
     [Theory]
     [InlineData(1)]
@@ -16,7 +17,7 @@ public sealed class TokenScrubbingContentTests
     {
         var body = $"<pre>Authorization: Bearer {Token}\nagain:{Token}</pre>{new string('x', 20_000)}{Token}";
         var found = 0;
-        using var content = new TokenScrubbingContent(new StreamContent(new Trickle(Encoding.ASCII.GetBytes(body), chunk)), Token, () => found++);
+        using var content = new TokenScrubbingContent(new StreamContent(new Trickle(Encoding.ASCII.GetBytes(body), chunk)), Issued, () => found++);
 
         var scrubbed = await content.ReadAsStringAsync();
 
@@ -30,7 +31,7 @@ public sealed class TokenScrubbingContentTests
     public async Task A_body_without_the_token_is_unchanged_and_not_counted()
     {
         var found = 0;
-        using var content = new TokenScrubbingContent(new StringContent("[{\"source_id\":19643}]"), Token, () => found++);
+        using var content = new TokenScrubbingContent(new StringContent("[{\"source_id\":19643}]"), Issued, () => found++);
 
         Assert.Equal("[{\"source_id\":19643}]", await content.ReadAsStringAsync());
         Assert.Equal(0, found);
