@@ -2,6 +2,8 @@ using DataForgeGateway.Primitives;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Logging.Debug;
+using Microsoft.Extensions.Logging.EventSource;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -18,6 +20,11 @@ public static class AuditExtensions
         // thread hand-off per message) would print them a second time. Before it did, the way to keep records off
         // the console was this logging setting: it keeps working.
         builder.Logging.AddFilter<ConsoleLoggerProvider>(AuditWriter.Category, LogLevel.None);
+
+        // Nor do the debugger's output and the event source: both say they are on whether anything listens or not,
+        // and every record cost the audit's thread a log call for nothing (a profile of a busy replica found it).
+        builder.Logging.AddFilter<DebugLoggerProvider>(AuditWriter.Category, LogLevel.None);
+        builder.Logging.AddFilter<EventSourceLoggerProvider>(AuditWriter.Category, LogLevel.None);
         if (string.Equals(builder.Configuration[LegacyConsoleLevel], nameof(LogLevel.None), StringComparison.OrdinalIgnoreCase))
         {
             builder.Services.PostConfigure<AuditOptions>(options => options.Stdout = false);

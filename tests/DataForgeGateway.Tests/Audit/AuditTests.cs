@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using DataForgeGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DataForgeGateway.Tests.Audit;
 
@@ -177,6 +179,49 @@ public sealed class AuditTests : GatewayTest
 
         await Eventually.HoldsAsync(() => quiet.Logs.AuditRecords.Count == 1, "the record reaches the log category");
         Assert.Empty(quiet.Logs.StandardOutput.Lines);
+    }
+
+    [Fact]
+    public async Task Records_go_to_no_logging_provider_that_is_on_whether_anything_listens_or_not()
+    {
+        // The event source and the debugger's output report themselves on with nothing listening: every record
+        // would cost the audit's thread a log call. They get none; the gateway's other log lines they still get.
+        using var listener = new LoggingEvents();
+        using var caller = Gateway.CreateCaller();
+        using (var response = await caller.GetAsync("/external/sources?projectId=1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await RecordsAsync(1);
+        Assert.DoesNotContain(DataForgeGateway.Audit.AuditWriter.Category, listener.Categories);
+        var other = Gateway.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DataForgeGateway.Tests.Probe");
+        other.Log(LogLevel.Warning, new EventId(1), "a line of the gateway's own", null, static (line, _) => line);
+        Assert.Contains("DataForgeGateway.Tests.Probe", listener.Categories);
+    }
+
+    /// <summary>The categories the logging event source reported, as a listener sees them.</summary>
+    private sealed class LoggingEvents : System.Diagnostics.Tracing.EventListener
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _categories = new();
+
+        public ICollection<string> Categories => _categories.Keys;
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+        {
+            if (eventSource.Name == "Microsoft-Extensions-Logging")
+            {
+                EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)4);   // FormattedMessage
+            }
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+        {
+            if (eventData.PayloadNames?.IndexOf("LoggerName") is int at and >= 0 && eventData.Payload?[at] is string category)
+            {
+                _categories[category] = true;
+            }
+        }
     }
 
     private Task<List<JsonElement>> RecordsAsync(int count) => RecordsAsync(Gateway, count);
