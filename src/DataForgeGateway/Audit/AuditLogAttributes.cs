@@ -26,12 +26,8 @@ internal sealed class AuditLogAttributes : IReadOnlyList<KeyValuePair<string, ob
     private const int Time = 0;
     private const int TraceId = 17;
 
-    // The JSON line's names, in its order (AuditRecord's [JsonPropertyName]s; a test holds them to it).
-    private static readonly string[] Names =
-    [
-        "time", "outcome", "caller", "key_id", "environment", "operation", "method", "path", "source_id", "project_id",
-        "name_filter", "status", "upstream_status", "duration_ms", "token_source", "rate_limit", "client_address", "trace_id",
-    ];
+    // The JSON line's names, in its order.
+    private static readonly string[] Names = AuditJson.Names;
 
     // HTTP status codes boxed once: the attribute values are objects.
     private static readonly object[] Statuses = [.. Enumerable.Range(0, 600).Select(status => (object)status)];

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json.Serialization;
+using System.Text;
+using System.Text.Unicode;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.RateLimiting;
 
@@ -12,63 +13,45 @@ namespace DataForgeGateway.Audit;
 /// </summary>
 public sealed class AuditRecord : IRequestTraceFeature, IRateLimitFeature
 {
-    [JsonPropertyName("time")]
     public DateTimeOffset Time { get; set; }
 
     /// <summary>forwarded, replayed, shared, cached, denied, invalid, not_found, rate_limited, unavailable, upstream_error, caller_disconnected, error.</summary>
-    [JsonPropertyName("outcome")]
     public string Outcome { get; set; } = "";
 
-    [JsonPropertyName("caller")]
     public string? Caller { get; set; }
 
-    [JsonPropertyName("key_id")]
     public string? KeyId { get; set; }
 
-    [JsonPropertyName("environment")]
     public string? Environment { get; set; }
 
-    [JsonPropertyName("operation")]
     public string? Operation { get; set; }
 
-    [JsonPropertyName("method")]
     public string Method { get; set; } = "";
 
     /// <summary>The route template when a route matched, else the path (cut short, keys redacted).</summary>
-    [JsonPropertyName("path")]
     public string Path { get; set; } = "";
 
-    [JsonPropertyName("source_id")]
     public string? SourceId { get; set; }
 
-    [JsonPropertyName("project_id")]
     public string? ProjectId { get; set; }
 
-    [JsonPropertyName("name_filter")]
     public string? NameFilter { get; set; }
 
-    [JsonPropertyName("status")]
     public int Status { get; set; }
 
     /// <summary>What DataForge answered, when the request got that far.</summary>
-    [JsonPropertyName("upstream_status")]
     public int? UpstreamStatus { get; set; }
 
-    [JsonPropertyName("duration_ms")]
     public double DurationMs { get; set; }
 
     /// <summary>Where the token came from: memory, redis, auth0; none when no token was needed or had.</summary>
-    [JsonPropertyName("token_source")]
     public string? TokenSource { get; set; }
 
     /// <summary>The rate-limit decision: admitted or refused, where it was taken, and the remaining quota.</summary>
-    [JsonPropertyName("rate_limit")]
     public string? RateLimit => _rateLimit ??= RateLimitDecision is { } decision ? Describe(decision) : null;
 
-    [JsonPropertyName("client_address")]
     public string? ClientAddress => _clientAddress ??= ClientIp?.ToString();
 
-    [JsonPropertyName("trace_id")]
     public string? TraceId => _traceId ??= Trace.TraceId == default ? null : Trace.TraceId.ToHexString();
 
     // Kept as they come and turned into text on the audit writer's thread, not on the request's.
@@ -87,12 +70,29 @@ public sealed class AuditRecord : IRequestTraceFeature, IRateLimitFeature
     internal IPAddress? ClientIp { get; set; }
 
     /// <summary>The request's trace context (<see cref="RequestTrace"/>).</summary>
-    [JsonIgnore]
     public ActivityContext Trace { get; internal set; }
 
-    private static string Describe(RateLimitDecision decision) => decision.Admitted
-        ? $"admitted:{SourceName(decision.Source)}{(decision.Applied.Length == 0 ? "" : $":r={decision.MinRemaining}")}"
-        : $"refused:{SourceName(decision.Source)}:{decision.RefusedBy}";
+    /// <summary>
+    /// The rate-limit decision as the record says it (<c>admitted:redis:r=41</c>, <c>refused:local:source-pull</c>),
+    /// in UTF-8 into <paramref name="text"/> (128 bytes is enough: a bucket name is an operation's or "caller").
+    /// </summary>
+    internal static int FormatRateLimit(in RateLimitDecision decision, Span<byte> text)
+    {
+        var source = SourceName(decision.Source);
+        var written = 0;
+        var done = decision.Admitted
+            ? decision.Applied.Length == 0
+                ? Utf8.TryWrite(text, $"admitted:{source}", out written)
+                : Utf8.TryWrite(text, $"admitted:{source}:r={decision.MinRemaining}", out written)
+            : Utf8.TryWrite(text, $"refused:{source}:{decision.RefusedBy}", out written);
+        return done ? written : throw new InvalidOperationException("The rate-limit description did not fit its buffer.");
+    }
+
+    private static string Describe(in RateLimitDecision decision)
+    {
+        Span<byte> text = stackalloc byte[128];
+        return Encoding.UTF8.GetString(text[..FormatRateLimit(decision, text)]);
+    }
 
     private static string SourceName(DecisionSource source) => source switch
     {
@@ -103,8 +103,3 @@ public sealed class AuditRecord : IRequestTraceFeature, IRateLimitFeature
         _ => "closed-fallback",
     };
 }
-
-/// <summary>The audit record's JSON, generated at build time: no reflection, no allocation per record.</summary>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(AuditRecord))]
-internal sealed partial class AuditJsonContext : JsonSerializerContext;

@@ -156,7 +156,7 @@ public sealed class AuditWriter : BackgroundService
 
             _line.ResetWrittenCount();
             _json.Reset(_line);
-            JsonSerializer.Serialize(_json, record, AuditJsonContext.Default.AuditRecord);
+            AuditJson.Write(_json, record);
             _json.Flush();
             var line = _line.WrittenSpan;
 

@@ -144,18 +144,18 @@ public sealed class TelemetryTests : GatewayTest
         {
             var logs = gateway.Services.GetRequiredService<IOptionsMonitor<LogRecordExportProcessorOptions>>().Get(Options.DefaultName).BatchExportProcessorOptions;
             var spans = gateway.Services.GetRequiredService<IOptionsMonitor<OpenTelemetry.Trace.ActivityExportProcessorOptions>>().Get(Options.DefaultName).BatchExportProcessorOptions;
-            Assert.Equal((32_768, 4_096, 1_000), (logs.MaxQueueSize, logs.MaxExportBatchSize, logs.ScheduledDelayMilliseconds));
-            Assert.Equal((16_384, 4_096, 5_000), (spans.MaxQueueSize, spans.MaxExportBatchSize, spans.ScheduledDelayMilliseconds));
+            Assert.Equal((32_768, 512, 1_000), (logs.MaxQueueSize, logs.MaxExportBatchSize, logs.ScheduledDelayMilliseconds));
+            Assert.Equal((16_384, 512, 5_000), (spans.MaxQueueSize, spans.MaxExportBatchSize, spans.ScheduledDelayMilliseconds));
         }
 
         otlp["OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"] = "100";
-        otlp["OTEL_BSP_MAX_QUEUE_SIZE"] = "1000";
+        otlp["OTEL_BSP_MAX_QUEUE_SIZE"] = "300";
         await using (var gateway = new GatewayHost(Sandbox, otlp))
         {
             var logs = gateway.Services.GetRequiredService<IOptionsMonitor<LogRecordExportProcessorOptions>>().Get(Options.DefaultName).BatchExportProcessorOptions;
             var spans = gateway.Services.GetRequiredService<IOptionsMonitor<OpenTelemetry.Trace.ActivityExportProcessorOptions>>().Get(Options.DefaultName).BatchExportProcessorOptions;
             Assert.Equal((32_768, 100), (logs.MaxQueueSize, logs.MaxExportBatchSize));
-            Assert.Equal((1_000, 1_000), (spans.MaxQueueSize, spans.MaxExportBatchSize));   // a batch never over the queue
+            Assert.Equal((300, 300), (spans.MaxQueueSize, spans.MaxExportBatchSize));   // a batch never over the queue
         }
     }
 
