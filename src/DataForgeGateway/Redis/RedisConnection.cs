@@ -160,6 +160,11 @@ internal sealed partial class RedisConnection : IAsyncDisposable
         // While Redis is down, fail at once rather than queue: the caller is served from the in-process cache.
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ClientName ??= "dataforge-gateway";
+
+        // Redis's answers are completed on .NET's thread pool, not on the client's own dedicated threads: on a
+        // busy replica those spun waiting for work and ran requests' continuations besides, and a CPU profile of
+        // the gateway with Redis found most of its time under them (bench/README.md).
+        configuration.SocketManager ??= SocketManager.ThreadPool;
         if (!options.ConnectionString.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
         {
             configuration.AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
