@@ -72,10 +72,10 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
     public CapturedLogs Logs { get; } = new();
 
     /// <summary>Every span the gateway's tracer saw (which, the listeners being process-wide, includes other tests').</summary>
-    public List<System.Diagnostics.Activity> Spans { get; } = [];
+    public ExportedCollection<System.Diagnostics.Activity> Spans { get; } = new();
 
     /// <summary>The gateway's metrics, as of the last flush.</summary>
-    public List<OpenTelemetry.Metrics.MetricSnapshot> Metrics { get; } = [];
+    public ExportedCollection<OpenTelemetry.Metrics.MetricSnapshot> Metrics { get; } = new();
 
     /// <summary>Pushes the metrics recorded so far into <see cref="Metrics"/>.</summary>
     public void FlushMetrics() => Services.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>().ForceFlush();

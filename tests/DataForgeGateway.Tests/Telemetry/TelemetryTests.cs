@@ -100,7 +100,7 @@ public sealed class TelemetryTests : GatewayTest
     {
         // OTLP configured (to a port where nothing listens: the exporter's failures are its own); what the log
         // pipeline makes of each audit record is read from an in-memory exporter added after it.
-        var exported = new ExportedLogRecords();
+        var exported = new ExportedCollection<LogRecord>();
         await using var gateway = new GatewayHost(
             Sandbox,
             new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}", ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf" },
@@ -159,30 +159,8 @@ public sealed class TelemetryTests : GatewayTest
         }
     }
 
-    private static List<LogRecord> Audit(ExportedLogRecords exported) =>
-        [.. exported.Snapshot().Where(r => r.CategoryName == DataForgeGateway.Audit.AuditWriter.Category)];
-
-    /// <summary>The in-memory exporter's collection: it adds on the exporting thread while the test reads.</summary>
-    private sealed class ExportedLogRecords : System.Collections.ObjectModel.Collection<LogRecord>
-    {
-        private readonly Lock _gate = new();
-
-        public List<LogRecord> Snapshot()
-        {
-            lock (_gate)
-            {
-                return [.. this];
-            }
-        }
-
-        protected override void InsertItem(int index, LogRecord item)
-        {
-            lock (_gate)
-            {
-                base.InsertItem(index, item);
-            }
-        }
-    }
+    private static List<LogRecord> Audit(ExportedCollection<LogRecord> exported) =>
+        [.. exported.Where(r => r.CategoryName == DataForgeGateway.Audit.AuditWriter.Category)];
 
     private static Dictionary<string, string?> Tags(OpenTelemetry.Metrics.MetricPoint point)
     {
