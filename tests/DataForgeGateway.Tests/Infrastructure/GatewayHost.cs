@@ -134,8 +134,8 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
         builder.ConfigureTestServices(services => services
             .AddSingleton(new DataForgeGateway.Audit.AuditOutput(Logs.StandardOutput))
             .AddOpenTelemetry()
-            .WithTracing(tracing => tracing.AddInMemoryExporter(Spans))
-            .WithMetrics(metrics => metrics.AddInMemoryExporter(Metrics)));
+            .WithTracing(tracing => tracing.AddInMemoryExporter(Spans.Sink))
+            .WithMetrics(metrics => metrics.AddInMemoryExporter(Metrics.Sink)));
         if (_services is not null)
         {
             builder.ConfigureTestServices(_services);

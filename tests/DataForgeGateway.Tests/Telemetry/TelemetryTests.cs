@@ -104,7 +104,7 @@ public sealed class TelemetryTests : GatewayTest
         await using var gateway = new GatewayHost(
             Sandbox,
             new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}", ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf" },
-            services => services.AddOpenTelemetry().WithLogging(logging => logging.AddInMemoryExporter(exported)));
+            services => services.AddOpenTelemetry().WithLogging(logging => logging.AddInMemoryExporter(exported.Sink)));
 
         var response = await RawHttp.SendAsync(
             gateway.ProxyAddress,
