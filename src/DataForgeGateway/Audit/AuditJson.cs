@@ -10,7 +10,7 @@ namespace DataForgeGateway.Audit;
 /// </summary>
 internal static class AuditJson
 {
-    /// <summary>The fields of a record, in the order they are written: the log record's attributes use them too.</summary>
+    /// <summary>The fields' names, in <see cref="AuditField"/>'s order, the order they are written: the log record's attributes use them too.</summary>
     public static readonly string[] Names =
     [
         "time", "outcome", "caller", "key_id", "environment", "operation", "method", "path", "source_id", "project_id",
@@ -19,37 +19,39 @@ internal static class AuditJson
 
     private static readonly JsonEncodedText[] Encoded = [.. Names.Select(name => JsonEncodedText.Encode(name))];
 
+    private static JsonEncodedText Name(AuditField field) => Encoded[(int)field];
+
     public static void Write(Utf8JsonWriter json, AuditRecord record)
     {
         json.WriteStartObject();
-        json.WriteString(Encoded[0], record.Time);
-        json.WriteString(Encoded[1], record.Outcome);
-        Optional(json, Encoded[2], record.Caller);
-        Optional(json, Encoded[3], record.KeyId);
-        Optional(json, Encoded[4], record.Environment);
-        Optional(json, Encoded[5], record.Operation);
-        json.WriteString(Encoded[6], record.Method);
-        json.WriteString(Encoded[7], record.Path);
-        Optional(json, Encoded[8], record.SourceId);
-        Optional(json, Encoded[9], record.ProjectId);
-        Optional(json, Encoded[10], record.NameFilter);
-        json.WriteNumber(Encoded[11], record.Status);
+        json.WriteString(Name(AuditField.Time), record.Time);
+        json.WriteString(Name(AuditField.Outcome), record.Outcome);
+        Optional(json, Name(AuditField.Caller), record.Caller);
+        Optional(json, Name(AuditField.KeyId), record.KeyId);
+        Optional(json, Name(AuditField.Environment), record.Environment);
+        Optional(json, Name(AuditField.Operation), record.Operation);
+        json.WriteString(Name(AuditField.Method), record.Method);
+        json.WriteString(Name(AuditField.Path), record.Path);
+        Optional(json, Name(AuditField.SourceId), record.SourceId);
+        Optional(json, Name(AuditField.ProjectId), record.ProjectId);
+        Optional(json, Name(AuditField.NameFilter), record.NameFilter);
+        json.WriteNumber(Name(AuditField.Status), record.Status);
         if (record.UpstreamStatus is { } upstream)
         {
-            json.WriteNumber(Encoded[12], upstream);
+            json.WriteNumber(Name(AuditField.UpstreamStatus), upstream);
         }
 
-        json.WriteNumber(Encoded[13], record.DurationMs);
-        Optional(json, Encoded[14], record.TokenSource);
+        json.WriteNumber(Name(AuditField.DurationMs), record.DurationMs);
+        Optional(json, Name(AuditField.TokenSource), record.TokenSource);
         Span<byte> text = stackalloc byte[128];
         if (record.RateLimitDecision is { } decision)
         {
-            json.WriteString(Encoded[15], text[..AuditRecord.FormatRateLimit(decision, text)]);
+            json.WriteString(Name(AuditField.RateLimit), text[..AuditRecord.FormatRateLimit(decision, text)]);
         }
 
         if (record.ClientIp is { } address && address.TryFormat(text, out var length))
         {
-            json.WriteString(Encoded[16], text[..length]);
+            json.WriteString(Name(AuditField.ClientAddress), text[..length]);
         }
 
         if (record.Trace.TraceId != default)
@@ -57,7 +59,7 @@ internal static class AuditJson
             Span<byte> id = stackalloc byte[16];
             record.Trace.TraceId.CopyTo(id);
             Convert.TryToHexStringLower(id, text, out length);
-            json.WriteString(Encoded[17], text[..length]);
+            json.WriteString(Name(AuditField.TraceId), text[..length]);
         }
 
         json.WriteEndObject();
@@ -70,4 +72,27 @@ internal static class AuditJson
             json.WriteString(name, value);
         }
     }
+}
+
+/// <summary>The fields of an audit record, in the order of its JSON line (<see cref="AuditJson.Names"/>).</summary>
+internal enum AuditField
+{
+    Time,
+    Outcome,
+    Caller,
+    KeyId,
+    Environment,
+    Operation,
+    Method,
+    Path,
+    SourceId,
+    ProjectId,
+    NameFilter,
+    Status,
+    UpstreamStatus,
+    DurationMs,
+    TokenSource,
+    RateLimit,
+    ClientAddress,
+    TraceId,
 }

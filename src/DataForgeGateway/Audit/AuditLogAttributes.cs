@@ -23,14 +23,8 @@ internal sealed class AuditLogAttributes : IReadOnlyList<KeyValuePair<string, ob
     /// <summary>The message of every audit log record: the record is in the attributes.</summary>
     public const string Message = "audit";
 
-    private const int Time = 0;
-    private const int TraceId = 17;
-
     // The JSON line's names, in its order.
     private static readonly string[] Names = AuditJson.Names;
-
-    // HTTP status codes boxed once: the attribute values are objects.
-    private static readonly object[] Statuses = [.. Enumerable.Range(0, 600).Select(status => (object)status)];
 
     private readonly AuditRecord _record;
     private int _present;
@@ -40,7 +34,7 @@ internal sealed class AuditLogAttributes : IReadOnlyList<KeyValuePair<string, ob
         _record = record;
         for (var field = 0; field < Names.Length; field++)
         {
-            if (HasValue(field))
+            if (HasValue((AuditField)field))
             {
                 _present |= 1 << field;
             }
@@ -66,11 +60,11 @@ internal sealed class AuditLogAttributes : IReadOnlyList<KeyValuePair<string, ob
             }
 
             var field = present == 0 ? throw new ArgumentOutOfRangeException(nameof(index)) : BitOperations.TrailingZeroCount(present);
-            return new(Names[field], Value(field));
+            return new(Names[field], Value((AuditField)field));
         }
     }
 
-    void IDeferredLogContext.ContextTaken() => _present &= ~((1 << Time) | (1 << TraceId));
+    void IDeferredLogContext.ContextTaken() => _present &= ~((1 << (int)AuditField.Time) | (1 << (int)AuditField.TraceId));
 
     public void CopyTo(KeyValuePair<string, object?>[] array, int arrayIndex)
     {
@@ -100,44 +94,42 @@ internal sealed class AuditLogAttributes : IReadOnlyList<KeyValuePair<string, ob
 
     public bool Remove(KeyValuePair<string, object?> item) => throw new NotSupportedException();
 
-    private static object Status(int status) => (uint)status < Statuses.Length ? Statuses[status] : status;
-
-    private bool HasValue(int field) => field switch
+    private bool HasValue(AuditField field) => field switch
     {
-        2 => _record.Caller is not null,
-        3 => _record.KeyId is not null,
-        4 => _record.Environment is not null,
-        5 => _record.Operation is not null,
-        8 => _record.SourceId is not null,
-        9 => _record.ProjectId is not null,
-        10 => _record.NameFilter is not null,
-        12 => _record.UpstreamStatus is not null,
-        14 => _record.TokenSource is not null,
-        15 => _record.RateLimit is not null,
-        16 => _record.ClientIp is not null,
-        TraceId => _record.Trace.TraceId != default,   // not the text: a pipeline that takes the context never needs it
+        AuditField.Caller => _record.Caller is not null,
+        AuditField.KeyId => _record.KeyId is not null,
+        AuditField.Environment => _record.Environment is not null,
+        AuditField.Operation => _record.Operation is not null,
+        AuditField.SourceId => _record.SourceId is not null,
+        AuditField.ProjectId => _record.ProjectId is not null,
+        AuditField.NameFilter => _record.NameFilter is not null,
+        AuditField.UpstreamStatus => _record.UpstreamStatus is not null,
+        AuditField.TokenSource => _record.TokenSource is not null,
+        AuditField.RateLimit => _record.RateLimitDecision is not null,
+        AuditField.ClientAddress => _record.ClientIp is not null,
+        AuditField.TraceId => _record.Trace.TraceId != default,   // not the text: a pipeline that takes the context never needs it
         _ => true,
     };
 
-    private object? Value(int field) => field switch
+    private object? Value(AuditField field) => field switch
     {
-        Time => _record.Time.ToString("O", CultureInfo.InvariantCulture),
-        1 => _record.Outcome,
-        2 => _record.Caller,
-        3 => _record.KeyId,
-        4 => _record.Environment,
-        5 => _record.Operation,
-        6 => _record.Method,
-        7 => _record.Path,
-        8 => _record.SourceId,
-        9 => _record.ProjectId,
-        10 => _record.NameFilter,
-        11 => Status(_record.Status),
-        12 => _record.UpstreamStatus is { } upstream ? Status(upstream) : null,
-        13 => _record.DurationMs,
-        14 => _record.TokenSource,
-        15 => _record.RateLimit,
-        16 => _record.ClientAddress,
+        AuditField.Time => _record.Time.ToString("O", CultureInfo.InvariantCulture),
+        AuditField.Outcome => _record.Outcome,
+        AuditField.Caller => _record.Caller,
+        AuditField.KeyId => _record.KeyId,
+        AuditField.Environment => _record.Environment,
+        AuditField.Operation => _record.Operation,
+        AuditField.Method => _record.Method,
+        AuditField.Path => _record.Path,
+        AuditField.SourceId => _record.SourceId,
+        AuditField.ProjectId => _record.ProjectId,
+        AuditField.NameFilter => _record.NameFilter,
+        AuditField.Status => BoxedStatus.Of(_record.Status),
+        AuditField.UpstreamStatus => _record.UpstreamStatus is { } upstream ? BoxedStatus.Of(upstream) : null,
+        AuditField.DurationMs => _record.DurationMs,
+        AuditField.TokenSource => _record.TokenSource,
+        AuditField.RateLimit => _record.RateLimit,
+        AuditField.ClientAddress => _record.ClientAddress,
         _ => _record.TraceId,
     };
 }

@@ -203,7 +203,6 @@ public sealed class AuditWriter : BackgroundService
             }
         }
     }
-
 }
 
 /// <summary>Where the audit's JSON lines go: the process's standard output.</summary>

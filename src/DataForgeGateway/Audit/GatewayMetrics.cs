@@ -8,9 +8,6 @@ public sealed class GatewayMetrics : IDisposable
 {
     public const string MeterName = "DataForgeGateway";
 
-    // Status codes as tag values without boxing one per request.
-    private static readonly object[] StatusCodes = [.. Enumerable.Range(0, 600).Select(code => (object)code)];
-
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
@@ -41,7 +38,7 @@ public sealed class GatewayMetrics : IDisposable
             { "outcome", record.Outcome },
         };
         _duration.Record(record.DurationMs / 1000, tags);
-        tags.Add("status_code", record.Status is >= 0 and < 600 ? StatusCodes[record.Status] : record.Status);
+        tags.Add("status_code", BoxedStatus.Of(record.Status));
         _requests.Add(1, tags);
     }
 
