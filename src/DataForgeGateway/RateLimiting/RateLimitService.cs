@@ -134,23 +134,11 @@ internal sealed partial class RateLimitService
     {
         try
         {
-            _metrics.RedisCall();
-            var (granted, leased) = await _shared!.LeaseAsync(buckets, request.Want, request.Returned);
-            var now = NowMicros();
-            var states = lease.Leased(request, granted, leased, buckets.Limits.Length, now, now + (long)settings.Duration.TotalMicroseconds);
-            RedisAnswered();
-            return Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation);
+            return Decided(DecisionSource.Shared, buckets, buckets.Limits, await TakeLeaseAsync(buckets, lease, request, settings), operation);
         }
         catch (Exception e) when (RedisConnection.IsFailure(e))
         {
-            RedisFailed(e);          // first: the requests waiting for this lease then go to the fallback too
-            lease.Failed(request);
             return Fallback(buckets, NowMicros(), operation);   // the clock read again: the failed call took time
-        }
-        catch
-        {
-            lease.Failed(request);
-            throw;
         }
     }
 
@@ -159,22 +147,44 @@ internal sealed partial class RateLimitService
     {
         try
         {
+            await TakeLeaseAsync(buckets, lease, request, settings);
+        }
+        catch (Exception e) when (RedisConnection.IsFailure(e))
+        {
+            // Counted and logged as the fallback began; the next requests decide on it.
+        }
+        catch (Exception e)
+        {
+            // Nobody awaits this: the failure is logged, and the next request that finds no permit leases itself.
+            Log.RefillFailed(_logger, e);
+        }
+    }
+
+    /// <summary>
+    /// One lease call to Redis, whether a request waits for it or not: the lease learns what was granted, or that
+    /// the call failed (after the fallback began, so that the requests waiting for it go to the fallback too).
+    /// </summary>
+    private async Task<BucketStates> TakeLeaseAsync(BucketSet buckets, PermitLeases.Lease lease, PermitLeases.LeaseRequest request, RateLimitLeaseOptions settings)
+    {
+        try
+        {
             _metrics.RedisCall();
             var (granted, leased) = await _shared!.LeaseAsync(buckets, request.Want, request.Returned);
             var now = NowMicros();
-            lease.Leased(request, granted, leased, buckets.Limits.Length, now, now + (long)settings.Duration.TotalMicroseconds);
+            var states = lease.Leased(request, granted, leased, buckets.Limits.Length, now, now + (long)settings.Duration.TotalMicroseconds);
             RedisAnswered();
+            return states;
         }
         catch (Exception e) when (RedisConnection.IsFailure(e))
         {
             RedisFailed(e);
             lease.Failed(request);
+            throw;
         }
-        catch (Exception e)
+        catch
         {
-            // Nobody awaits this: the failure is logged, and the next request that finds no permit leases itself.
             lease.Failed(request);
-            Log.RefillFailed(_logger, e);
+            throw;
         }
     }
 
