@@ -31,6 +31,7 @@ public static class ConfigurationSurface
         (DataForgeGateway.Audit.AuditOptions.SectionName, typeof(DataForgeGateway.Audit.AuditOptions)),
         (DataForgeGateway.Idempotency.IdempotencyOptions.SectionName, typeof(DataForgeGateway.Idempotency.IdempotencyOptions)),
         (DataForgeGateway.SharedReads.SharedReadOptions.SectionName, typeof(DataForgeGateway.SharedReads.SharedReadOptions)),
+        (DataForgeGateway.Telemetry.MetricsOptions.SectionName, typeof(DataForgeGateway.Telemetry.MetricsOptions)),
     ];
 
     /// <summary>Keys ASP.NET Core itself reads, and the gateway's own keys read outside an options type.</summary>
