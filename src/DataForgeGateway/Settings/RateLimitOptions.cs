@@ -145,8 +145,14 @@ public sealed class RateLimitLeaseOptions
     /// <summary>Lease permits; off: every request asks Redis.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Most permits one lease takes (a lease starts at one and doubles while they are all spent in time).</summary>
-    public int MaxPermits { get; set; } = 16;
+    /// <summary>
+    /// Most permits one lease takes (a lease starts at one and doubles while they are all spent in time). Big enough
+    /// that a busy caller's next lease arrives before the last is spent: at 16, on a saturated core the Redis answer
+    /// waited behind the requests queued before it, most requests waited for their lease, and Redis cost a busy
+    /// replica a sixth of its CPU (bench/README.md). Limits people set are mostly smaller: a lease is never more than
+    /// a tenth of the smallest bucket.
+    /// </summary>
+    public int MaxPermits { get; set; } = 256;
 
     /// <summary>How long leased permits may be spent; then they go back with the next lease.</summary>
     public TimeSpan Duration { get; set; } = TimeSpan.FromMilliseconds(250);
