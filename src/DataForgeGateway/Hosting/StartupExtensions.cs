@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace DataForgeGateway.Hosting;
 
 /// <summary>Runs the gateway; a misconfiguration ends start-up with one line per wrong key, not a stack trace.</summary>
-public static class StartupExtensions
+public static partial class StartupExtensions
 {
     public const int ConfigurationErrorExitCode = 78; // EX_CONFIG
 
@@ -26,9 +26,14 @@ public static class StartupExtensions
             await ReportAsync(e.Failures);
             return ConfigurationErrorExitCode;
         }
-        catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is OptionsValidationException))
+        catch (InvalidOperationException e) when (Unreadable(e) is { } line)
         {
-            await ReportAsync(e.InnerExceptions.Cast<OptionsValidationException>().SelectMany(inner => inner.Failures));
+            await ReportAsync([line]);
+            return ConfigurationErrorExitCode;
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is OptionsValidationException || Unreadable(inner) is not null))
+        {
+            await ReportAsync(e.InnerExceptions.SelectMany(inner => inner is OptionsValidationException failed ? failed.Failures : [Unreadable(inner)!]));
             return ConfigurationErrorExitCode;
         }
 
@@ -52,6 +57,18 @@ public static class StartupExtensions
 
         return 0;
     }
+
+    /// <summary>
+    /// A value the configuration binder could not convert (<c>Gateway:Audit:Stdout=maybe</c>), as one line naming the
+    /// key and the type wanted; not the value, which could be anything an operator pasted.
+    /// </summary>
+    private static string? Unreadable(Exception e) =>
+        e is InvalidOperationException && ConversionFailure().Match(e.Message) is { Success: true } match
+            ? $"{match.Groups["key"].Value} cannot be read as {match.Groups["type"].Value.Replace("System.", "", StringComparison.Ordinal)}."
+            : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to convert configuration value '.*' at '(?<key>[^']+)' to type '(?<type>[^']+)'", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex ConversionFailure();
 
     private const string AnotherPort = "Give this instance another port: --urls (or urls, ASPNETCORE_URLS) for the proxy, Gateway:Management:Url for health.";
 

@@ -32,6 +32,8 @@ public sealed class ConfigurationTests
         { "Gateway:Environments:stage:OperationTimeouts:sourcepull", "00:00:10", "Gateway:Environments:stage:OperationTimeouts:sourcepull names no DataForge operation" },
         { "Gateway:RateLimits:FailedAuthentication:Burst", "0", "Gateway:RateLimits:FailedAuthentication:Burst must be from 1 to 1000000." },
         { "Gateway:Metrics:AllFrameworkInstruments", "yes", "Gateway:Metrics:AllFrameworkInstruments must be true or false." },
+        { "Gateway:Audit:Stdout", "maybe", "Gateway:Audit:Stdout cannot be read as Boolean." },
+        { "Gateway:Tokens:RequestTimeout", "ten seconds", "Gateway:Tokens:RequestTimeout cannot be read as TimeSpan." },
     };
 
     [Theory]
