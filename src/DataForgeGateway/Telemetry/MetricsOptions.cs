@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 namespace DataForgeGateway.Telemetry;
@@ -33,28 +34,23 @@ public sealed class MetricsOptions
         "aspnetcore.memory_pool.*",
     ];
 
-    private const string Key = SectionName + ":" + nameof(AllFrameworkInstruments);
-
-    /// <summary>The setting as read at start-up, when the meter provider is built; an unreadable value is an error naming the key.</summary>
-    internal static (MetricsOptions Options, string? Error) Read(IConfiguration configuration)
+    /// <summary>
+    /// Leaves out the per-request framework instruments unless they are asked for. Called when the meter provider is
+    /// built; a value that cannot be read leaves them out, and start-up validation stops the gateway with one line
+    /// naming the key.
+    /// </summary>
+    internal static void ApplyTo(MeterProviderBuilder metrics, IOptions<MetricsOptions> options)
     {
-        var text = configuration[Key];
-        if (string.IsNullOrWhiteSpace(text))
+        try
         {
-            return (new MetricsOptions(), null);
+            if (options.Value.AllFrameworkInstruments)
+            {
+                return;
+            }
         }
-
-        return bool.TryParse(text, out var all)
-            ? (new MetricsOptions { AllFrameworkInstruments = all }, null)
-            : (new MetricsOptions(), $"{Key} must be true or false.");
-    }
-
-    /// <summary>Leaves out the per-request framework instruments unless they are asked for.</summary>
-    internal void ApplyTo(MeterProviderBuilder metrics)
-    {
-        if (AllFrameworkInstruments)
+        catch (InvalidOperationException)
         {
-            return;
+            // Reported by RunGatewayAsync's validation, which runs before the host starts.
         }
 
         foreach (var instrument in PerRequestFrameworkInstruments)

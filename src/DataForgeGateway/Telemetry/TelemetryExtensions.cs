@@ -1,4 +1,5 @@
 using DataForgeGateway.Api;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -36,11 +37,7 @@ public static class TelemetryExtensions
             // their own time and trace context.
             logging.AddProcessor(new DeferredLogContextProcessor());
         });
-        var (metricsOptions, metricsError) = MetricsOptions.Read(builder.Configuration);
-        if (metricsError is not null)
-        {
-            builder.Services.AddOptions<MetricsOptions>().Validate(_ => false, metricsError).ValidateOnStart();
-        }
+        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.SectionName).ValidateOnStart();
 
         var telemetry = builder.Services.AddOpenTelemetry()
             // Each replica is told apart by its pod's name (HOSTNAME in Kubernetes) in OTLP; Prometheus labels the
@@ -55,11 +52,12 @@ public static class TelemetryExtensions
                     .AddPrometheusExporter()
                     // The gateway's own meters are added by the features that own them (ConfigureOpenTelemetryMeterProvider).
                     .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime");
-
-                // Less the framework's instruments recorded several times a request that say what others already say:
-                // together a sixth of a request's CPU (Gateway:Metrics:AllFrameworkInstruments brings them back).
-                metricsOptions.ApplyTo(metrics);
             });
+
+        // Less the framework's instruments recorded several times a request that say what others already say:
+        // together a sixth of a request's CPU (Gateway:Metrics:AllFrameworkInstruments brings them back).
+        builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) =>
+            MetricsOptions.ApplyTo(metrics, services.GetRequiredService<IOptions<MetricsOptions>>()));
 
         if (otlp || samplerChosen)
         {

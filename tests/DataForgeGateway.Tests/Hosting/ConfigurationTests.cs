@@ -31,7 +31,7 @@ public sealed class ConfigurationTests
         { "Gateway:Redis:ConnectionString", "redis://:secret@/0", "Gateway:Redis:ConnectionString is not a valid StackExchange.Redis connection string" },
         { "Gateway:Environments:stage:OperationTimeouts:sourcepull", "00:00:10", "Gateway:Environments:stage:OperationTimeouts:sourcepull names no DataForge operation" },
         { "Gateway:RateLimits:FailedAuthentication:Burst", "0", "Gateway:RateLimits:FailedAuthentication:Burst must be from 1 to 1000000." },
-        { "Gateway:Metrics:AllFrameworkInstruments", "yes", "Gateway:Metrics:AllFrameworkInstruments must be true or false." },
+        { "Gateway:Metrics:AllFrameworkInstruments", "yes", "Gateway:Metrics:AllFrameworkInstruments cannot be read as Boolean." },
         { "Gateway:Audit:Stdout", "maybe", "Gateway:Audit:Stdout cannot be read as Boolean." },
         { "Gateway:Tokens:RequestTimeout", "ten seconds", "Gateway:Tokens:RequestTimeout cannot be read as TimeSpan." },
     };
