@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # DataForge Gateway benchmark: one command, loopback only, public tools (wrk and hey from Debian's packages).
 #
-#   bench/run.sh                      60 s warm-up per arm, then 3 interleaved rounds of 10 s per arm
+#   bench/run.sh                      60 s warm-up per arm, then 3 interleaved rounds of 10 s a run
 #   ROUNDS=5 DURATION=15 WARMUP=90 bench/run.sh
 #   SHARED_READS=true bench/run.sh    the gateway's shared reads on (off by default here; see below)
 #
-# Arms, measured in interleaved rounds (A B C D E, A B C D E, ...) so that drift hits all alike:
+# Arms, measured in interleaved rounds, plain YARP between every two others (A B C B D B E B F B, again, ...):
 #   A  the sandbox directly                     (the floor of the floor)
 #   B  plain YARP pass-through, same Kestrel    (the floor the gateway adds to)
 #   C  the full gateway: API key, token, rate limit, audit, telemetry, in-process caches
@@ -15,6 +15,8 @@
 #   F  the production shape, as the Helm chart deploys it: Redis shared, OTLP exported, traces sampled at the chart's
 #      default ratio (parentbased_traceidratio 0.1); metrics and every audit record exported
 # and, after each round, F3: three replicas of F sharing one Redis and one core, loaded at once (their sum).
+# This VM's speed drifts by up to half from one minute to the next, so each arm is compared with the plain YARP runs
+# just before and just after it (their mean), not with one run of B a minute away.
 # wrk sends the same GET on every connection at once: with shared reads on (the gateway's default), concurrent
 # identical reads are answered from one DataForge call and the gateway outruns plain YARP, which measures the load's
 # shape, not the gateway. So the arms forward every request (Gateway:SharedReads:Coalesce=false) unless
@@ -107,6 +109,7 @@ declare -A url=([A]="http://127.0.0.1:$sandbox_port$path" [B]="http://127.0.0.1:
 declare -A header=([A]="Authorization: Bearer $token" [B]="X-Bench: plain" [C]="X-Api-Key: $key" [D]="X-Api-Key: $key" [E]="X-Api-Key: $key" [F]="X-Api-Key: $key")
 declare -A process=([A]=sandbox [B]=plain [C]=gateway [D]=gateway-redis [E]=gateway-otlp [F]=gateway-prod0)
 arms=(A B C D E F)
+sequence=(A B C B D B E B F B)   # each of C D E F between two runs of B
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1.pid")/stat"; }
 allocated() { cat "$work/$1.alloc" 2>/dev/null || echo 0; }
@@ -130,7 +133,7 @@ for i in 1 2; do taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${WARMUP:-6
 tokens_before=$(tokens_issued)
 : >"$work/samples.tsv"
 for round in $(seq 1 "$rounds"); do
-  for arm in "${arms[@]}"; do
+  for arm in "${sequence[@]}"; do
     name=${process[$arm]}
     ticks=$(cpu_ticks "$name"); bytes=$(allocated "$name"); calls=$(redis_calls); trips=$(redis_trips); read -r logs0 traces0 <<<"$(otlp_bytes)"
     out=$(taskset -c "$load_cpus" wrk -t1 -c"$connections" -d"${duration}s" -H "${header[$arm]}" "${url[$arm]}")
@@ -162,8 +165,8 @@ for round in $(seq 1 "$rounds"); do
   printf 'aggregate\t%s\tF3\t%s\n' "$round" "$f3" >>"$work/samples.tsv"
   echo "round $round F3 (three replicas at once): $f3 req/s"
 
-  # Latency at a fixed rate: half of this round's plain-YARP maximum, spread over 16 workers.
-  b_rps=$(awk -F'\t' -v r="$round" '$1=="throughput" && $2==r && $3=="B" {print $4}' "$work/samples.tsv")
+  # Latency at a fixed rate: half of this round's plain-YARP maximum (the mean of its B runs), spread over 16 workers.
+  b_rps=$(awk -F'\t' -v r="$round" '$1=="throughput" && $2==r && $3=="B" {sum += $4; n++} END {print sum / n}' "$work/samples.tsv")
   per_worker=$(python3 -c "print(max(1, int($b_rps / 2 / 16)))")
   for arm in "${arms[@]}"; do
     out=$(taskset -c "$load_cpus" hey -z "${duration}s" -c 16 -q "$per_worker" -H "${header[$arm]}" "${url[$arm]}")
@@ -191,13 +194,24 @@ for line in open(samples):
         lat.setdefault(f[2], []).append(dict(p50=float(f[3]), p99=float(f[4]), rate=int(f[5])))
 def stat(values):
     return dict(median=statistics.median(values), min=min(values), max=max(values))
-rounds_n = len(thr["B"])
-ratio_cb = [thr["C"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
+rounds_n = len(thr["A"])
+# Each arm against plain YARP measured next to it: the mean of the B runs just before and just after it in the same
+# round (the rounds' samples are in the order they ran); F3 against the B run just before it, the round's last.
+order = [[] for _ in range(rounds_n)]
+for line in open(samples):
+    f = line.rstrip("\n").split("\t")
+    if f[0] == "throughput":
+        order[int(f[1]) - 1].append((f[2], float(f[3])))
+def beside(arm):
+    ratios = []
+    for run in order:
+        i = [name for name, _ in run].index(arm)
+        b = [rps for name, rps in (run[i - 1:i] + run[i + 1:i + 2]) if name == "B"]
+        ratios.append(run[i][1] / statistics.mean(b))
+    return ratios
+ratio_cb, ratio_db, ratio_eb, ratio_fb = beside("C"), beside("D"), beside("E"), beside("F")
 ratio_ca = [thr["C"][i]["rps"] / thr["A"][i]["rps"] for i in range(rounds_n)]
-ratio_db = [thr["D"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
-ratio_eb = [thr["E"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
-ratio_fb = [thr["F"][i]["rps"] / thr["B"][i]["rps"] for i in range(rounds_n)]
-ratio_f3b = [agg[i] / thr["B"][i]["rps"] for i in range(min(rounds_n, len(agg)))]
+ratio_f3b = [agg[i] / order[i][-1][1] for i in range(min(rounds_n, len(agg)))]
 added_p99 = [lat["C"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
 added_p50 = [lat["C"][i]["p50"] - lat["B"][i]["p50"] for i in range(rounds_n)]
 added_p99_d = [lat["D"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
@@ -231,7 +245,7 @@ json.dump(result, open(os.path.join(out, "latest.json"), "w"), indent=2)
 names = {"A": "A sandbox directly", "B": "B plain YARP", "C": "C gateway", "D": "D gateway + Redis", "E": "E gateway exporting OTLP", "F": "F gateway + Redis + OTLP"}
 f = lambda s, d=0: f"{s['median']:.{d}f} ({s['min']:.{d}f}–{s['max']:.{d}f})"
 lines = [
-    f"Benchmark of {result['date']} on {cpu}, {os.cpu_count()} cores; {rounds} interleaved rounds of {duration} s, {connections} connections. Medians (min–max).",
+    f"Benchmark of {result['date']} on {cpu}, {os.cpu_count()} cores; {rounds} interleaved rounds of {duration} s (A B C B D B E B F B), {connections} connections. Medians (min–max); each ratio to B against the B runs just before and after.",
     "",
     "| arm | req/s | p50 ms at half load | p99 ms at half load | CPU µs/req | bytes/req | Redis cmds/req | Redis round trips/req | OTLP log B/req | OTLP trace B/req |",
     "|---|---|---|---|---|---|---|---|---|---|",
