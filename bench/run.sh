@@ -183,25 +183,23 @@ python3 - "$work/samples.tsv" "$results" "$((tokens_after - tokens_before))" "$r
 import json, statistics, sys, platform, os, datetime, subprocess
 samples, out, tokens, rounds, duration, connections = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 otlp = json.load(open(sys.argv[7]))
-thr, lat, agg = {}, {}, []
+# order: each round's throughput runs as they ran, (arm, requests/s), for the ratios against the B runs beside them.
+thr, lat, agg, order = {}, {}, [], {}
 for line in open(samples):
     f = line.rstrip("\n").split("\t")
     if f[0] == "aggregate":
         agg.append(float(f[3]))
     elif f[0] == "throughput":
         thr.setdefault(f[2], []).append(dict(rps=float(f[3]), cpu_us=float(f[4]), bytes=float(f[5]), redis=float(f[6]), non2xx=int(f[7]), trips=float(f[8]), logs=float(f[9]), traces=float(f[10])))
+        order.setdefault(int(f[1]), []).append((f[2], float(f[3])))
     else:
         lat.setdefault(f[2], []).append(dict(p50=float(f[3]), p99=float(f[4]), rate=int(f[5])))
 def stat(values):
     return dict(median=statistics.median(values), min=min(values), max=max(values))
 rounds_n = len(thr["A"])
 # Each arm against plain YARP measured next to it: the mean of the B runs just before and just after it in the same
-# round (the rounds' samples are in the order they ran); F3 against the B run just before it, the round's last.
-order = [[] for _ in range(rounds_n)]
-for line in open(samples):
-    f = line.rstrip("\n").split("\t")
-    if f[0] == "throughput":
-        order[int(f[1]) - 1].append((f[2], float(f[3])))
+# round; F3 against the B run just before it, the round's last.
+order = [order[r] for r in sorted(order)]
 def beside(arm):
     ratios = []
     for run in order:

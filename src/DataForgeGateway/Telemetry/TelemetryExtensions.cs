@@ -43,16 +43,13 @@ public static class TelemetryExtensions
             // Each replica is told apart by its pod's name (HOSTNAME in Kubernetes) in OTLP; Prometheus labels the
             // series with the pod it scraped.
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.GetEnvironmentVariable("HOSTNAME") ?? Environment.MachineName))
-            .WithMetrics(metrics =>
-            {
-                metrics
-                    .AddAspNetCoreInstrumentation()
-                    .AddHttpClientInstrumentation()
-                    // Metrics are on whatever else is configured: Prometheus text on the management port's /metrics.
-                    .AddPrometheusExporter()
-                    // The gateway's own meters are added by the features that own them (ConfigureOpenTelemetryMeterProvider).
-                    .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime");
-            });
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                // Metrics are on whatever else is configured: Prometheus text on the management port's /metrics.
+                .AddPrometheusExporter()
+                // The gateway's own meters are added by the features that own them (ConfigureOpenTelemetryMeterProvider).
+                .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime"));
 
         // Less the framework's instruments recorded several times a request that say what others already say:
         // together a sixth of a request's CPU (Gateway:Metrics:AllFrameworkInstruments brings them back).
