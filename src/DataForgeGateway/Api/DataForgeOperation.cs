@@ -54,11 +54,11 @@ public sealed record DataForgeOperation(string Name, string Method, string PathT
     public bool IsRead => Method == HttpMethods.Get;
 
     /// <summary>The position of the parameter called <paramref name="name"/> sent at <paramref name="location"/>, or -1.</summary>
-    public int IndexOf(string name, ParameterLocation location)
+    public int IndexOf(ReadOnlySpan<char> name, ParameterLocation location)
     {
         for (var i = 0; i < Parameters.Count; i++)
         {
-            if (Parameters[i].In == location && Parameters[i].Name == name)
+            if (Parameters[i].In == location && name.SequenceEqual(Parameters[i].Name))
             {
                 return i;
             }

@@ -1,4 +1,5 @@
-using System.Text;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -45,29 +46,32 @@ public sealed class RequestParameters(DataForgeOperation operation)
 
     private string BuildPathAndQuery()
     {
-        var text = new StringBuilder(operation.PathTemplate.Length + 32).Append(operation.PathTemplate);
+        // Into a buffer on the stack (rented from the pool if a long filter outgrows it): only the result is a new string.
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+        var template = operation.PathTemplate.AsSpan();
+        for (var open = template.IndexOf('{'); open >= 0; open = template.IndexOf('{'))
+        {
+            var close = open + template[open..].IndexOf('}');
+            text.AppendFormatted(template[..open]);
+            text.AppendFormatted(Uri.EscapeDataString(_values[operation.IndexOf(template[(open + 1)..close], ParameterLocation.Path)] ?? string.Empty));
+            template = template[(close + 1)..];
+        }
+
+        text.AppendFormatted(template);
         var separator = '?';
         for (var i = 0; i < _values.Length; i++)
         {
-            var parameter = operation.Parameters[i];
-            if (_values[i] is not { } value)
+            if (operation.Parameters[i].In == ParameterLocation.Query && _values[i] is { } value)
             {
-                continue;
-            }
-
-            var encoded = Uri.EscapeDataString(value);
-            if (parameter.In == ParameterLocation.Path)
-            {
-                text.Replace("{" + parameter.Name + "}", encoded);
-            }
-            else if (parameter.In == ParameterLocation.Query)
-            {
-                text.Append(separator).Append(parameter.Name).Append('=').Append(encoded);
+                text.AppendFormatted(separator);
+                text.AppendFormatted(operation.Parameters[i].Name);
+                text.AppendFormatted('=');
+                text.AppendFormatted(Uri.EscapeDataString(value));
                 separator = '&';
             }
         }
 
-        return text.ToString();
+        return text.ToStringAndClear();
     }
 
     /// <summary>The JSON body DataForge is sent: the body's values as strings (the vendor's own form), in declared order.</summary>

@@ -120,14 +120,22 @@ internal sealed class TokenScrubTransform(string environment, TokenMetrics metri
             }
         }
 
-        foreach (var (name, values) in echoed ?? [])
+        if (echoed is null)
         {
-            headers.Remove(name);
-            headers.TryAddWithoutValidation(name, values.Select(v => v.Replace(token, "[redacted]", StringComparison.Ordinal)));
+            return false;   // the usual: nothing allocated for a response that echoes nothing
         }
 
-        return echoed is not null;
+        foreach (var (name, values) in echoed)
+        {
+            headers.Remove(name);
+            headers.TryAddWithoutValidation(name, Redacted(values, token));
+        }
+
+        return true;
     }
+
+    private static IEnumerable<string> Redacted(string[] values, string token) =>
+        values.Select(v => v.Replace(token, "[redacted]", StringComparison.Ordinal));
 }
 
 /// <summary>Adds the token transforms to every route that belongs to a DataForge environment.</summary>
