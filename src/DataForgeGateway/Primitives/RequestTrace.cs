@@ -12,6 +12,9 @@ namespace DataForgeGateway.Primitives;
 /// </summary>
 public static class RequestTrace
 {
+    private const int MaxTraceStateLength = 512;
+    private const int MaxTraceStateMembers = 32;
+
     /// <summary>The trace context of a request: the one taken when it started, else the current activity's.</summary>
     public static ActivityContext Of(HttpContext context) =>
         context.Features.Get<IRequestTraceFeature>()?.Trace ?? Activity.Current?.Context ?? default;
@@ -21,6 +24,13 @@ public static class RequestTrace
     {
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
         {
+            // The request's spans and DataForge (which gets it from the activity) see the caller's tracestate only
+            // within W3C's bounds.
+            if (activity.TraceStateString is { } state && !IsWithinBounds(state))
+            {
+                activity.TraceStateString = null;
+            }
+
             return activity.Context;
         }
 
@@ -30,6 +40,13 @@ public static class RequestTrace
                 ? new ActivityContext(parent.TraceId, span, parent.TraceFlags)
                 : new ActivityContext(ActivityTraceId.CreateRandom(), span, ActivityTraceFlags.None);
     }
+
+    /// <summary>
+    /// Whether a <c>tracestate</c> keeps within W3C's bounds (at most 32 members, 512 characters); one beyond them is
+    /// dropped and the trace continues without it.
+    /// </summary>
+    public static bool IsWithinBounds(string traceState) =>
+        traceState.Length <= MaxTraceStateLength && traceState.AsSpan().Count(',') < MaxTraceStateMembers;
 
     /// <summary>The <c>traceparent</c> value that makes the gateway's part of the request the parent.</summary>
     public static string TraceParent(in ActivityContext trace) => string.Create(55, trace, static (text, trace) =>

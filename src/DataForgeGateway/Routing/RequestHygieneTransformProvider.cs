@@ -1,4 +1,5 @@
 using DataForgeGateway.Api;
+using DataForgeGateway.Primitives;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -62,9 +63,6 @@ internal sealed class RequestHygieneTransformProvider : ITransformProvider
     {
         public static readonly CanonicalTarget Instance = new();
 
-        private const int MaxTraceStateLength = 512;
-        private const int MaxTraceStateMembers = 32;
-
         public override ValueTask ApplyAsync(RequestTransformContext context)
         {
             if (context.HttpContext.Features.Get<RequestParameters>() is { IsValid: true } validated)
@@ -73,8 +71,7 @@ internal sealed class RequestHygieneTransformProvider : ITransformProvider
             }
 
             if (context.ProxyRequest.Headers.TryGetValues("tracestate", out var values)
-                && string.Join(',', values) is var state
-                && (state.Length > MaxTraceStateLength || state.Count(c => c == ',') >= MaxTraceStateMembers))
+                && !RequestTrace.IsWithinBounds(string.Join(',', values)))
             {
                 context.ProxyRequest.Headers.Remove("tracestate");
             }

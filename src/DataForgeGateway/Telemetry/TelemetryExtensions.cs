@@ -95,6 +95,7 @@ public static class TelemetryExtensions
                 // Not YARP's own forwarder activity: the HttpClient span of the forwarded call already covers it.
                 // The gateway's own sources are added by the features that own them.
                 .AddHttpClientInstrumentation());
+            builder.Services.AddSingleton<IForwarderHttpClientFactory, TracedForwarderHttpClientFactory>();
         }
         else
         {

@@ -97,7 +97,8 @@ internal sealed class TokenScrubTransform(string environment, TokenMetrics metri
             metrics.Echoed(environment);
         }
 
-        if (!context.SuppressResponseBody)
+        // A body DataForge declared shorter than the token cannot hold it: sent as it came, without the wrapper.
+        if (!context.SuppressResponseBody && !(response.Content.Headers.ContentLength < token.Bytes.Length))
         {
             response.Content = new TokenScrubbingContent(response.Content, token, _echoed);
         }

@@ -51,11 +51,15 @@ public sealed class UpstreamResponseTests : GatewayTest
     }
 
     [Theory]
-    [InlineData(600, 1)]
-    [InlineData(40, 33)]
-    public async Task A_tracestate_beyond_the_W3C_bounds_is_not_forwarded(int length, int members)
+    [InlineData(600, 1, true)]
+    [InlineData(40, 33, true)]
+    [InlineData(600, 1, false)]
+    [InlineData(40, 33, false)]
+    public async Task A_tracestate_beyond_the_W3C_bounds_is_not_forwarded(int length, int members, bool traced)
     {
-        using var caller = Gateway.CreateCaller();
+        // Traced, DataForge's tracestate comes from the request's activity; untraced, from the caller's header.
+        await using var untraced = traced ? null : new GatewayHost(Sandbox, new Dictionary<string, string?> { ["OTEL_TRACES_SAMPLER"] = null });
+        using var caller = (untraced ?? Gateway).CreateCaller();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/external/sources?projectId=1");
         var member = $"v=" + new string('x', Math.Max(1, (length / members) - 2));
         request.Headers.TryAddWithoutValidation("tracestate", string.Join(',', Enumerable.Range(0, members).Select(i => $"k{i}{member}")));
@@ -64,6 +68,28 @@ public sealed class UpstreamResponseTests : GatewayTest
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(Assert.Single(Sandbox.Recorder.Requests).Headers.ContainsKey("tracestate"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_callers_baggage_stays_inside_the_company(bool traced)
+    {
+        // Baggage is the caller's internal context (user ids, tenants): not for a SaaS vendor, traced or not.
+        await using var untraced = traced ? null : new GatewayHost(Sandbox, new Dictionary<string, string?> { ["OTEL_TRACES_SAMPLER"] = null });
+        using var caller = (untraced ?? Gateway).CreateCaller();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/external/sources?projectId=1");
+        request.Headers.TryAddWithoutValidation("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        request.Headers.TryAddWithoutValidation("baggage", "user.id=alice,tenant=internal");
+        request.Headers.TryAddWithoutValidation("Correlation-Context", "user.id=alice");
+
+        using var response = await caller.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = Assert.Single(Sandbox.Recorder.Requests).Headers;
+        Assert.StartsWith("00-0af7651916cd43dd8448eb211c80319c-", forwarded["traceparent"]);
+        Assert.False(forwarded.ContainsKey("baggage"));
+        Assert.False(forwarded.ContainsKey("Correlation-Context"));
     }
 
     [Fact]
