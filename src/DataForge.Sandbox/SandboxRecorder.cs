@@ -16,6 +16,7 @@ public sealed record RecordedRequest(
 public sealed class SandboxRecorder
 {
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentQueue<IReadOnlyDictionary<string, string>> _tokenRequestHeaders = new();
     private long _arrivals;
     private long _apiCalls;
     private long _tokenRequests;
@@ -38,7 +39,17 @@ public sealed class SandboxRecorder
 
     internal void RecordArrival() => Interlocked.Increment(ref _arrivals);
 
-    internal void RecordTokenRequest() => Interlocked.Increment(ref _tokenRequests);
+    /// <summary>The headers of the token requests, oldest first (the last 1,000).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> TokenRequestHeaders => [.. _tokenRequestHeaders];
+
+    internal void RecordTokenRequest(IReadOnlyDictionary<string, string> headers)
+    {
+        Interlocked.Increment(ref _tokenRequests);
+        _tokenRequestHeaders.Enqueue(headers);
+        while (_tokenRequestHeaders.Count > 1_000 && _tokenRequestHeaders.TryDequeue(out _))
+        {
+        }
+    }
 
     internal void RecordTokenIssued() => Interlocked.Increment(ref _tokensIssued);
 

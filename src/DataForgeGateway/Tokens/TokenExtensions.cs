@@ -21,7 +21,9 @@ public static class TokenExtensions
         {
             client.Timeout = provider.GetRequiredService<LiveOptions<TokenOptions>>().Current.RequestTimeout;
             client.MaxResponseContentBufferSize = 1024 * 1024;
-        });
+        })
+            // A token fetched during a request carries that request's trace to Auth0, not its caller's baggage.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ActivityHeadersPropagator = Primitives.TraceContextOnlyPropagator.Instance });
         services.AddSingleton<Auth0TokenClient>();
         services.AddSingleton<TokenMetrics>();
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(TokenMetrics.MeterName));
