@@ -37,18 +37,19 @@ public sealed class SandboxRecorder
     /// <summary>The DataForge requests that reached one of the four routes, oldest first.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
-    internal void RecordArrival() => Interlocked.Increment(ref _arrivals);
-
     /// <summary>The headers of the token requests, oldest first (the last 1,000).</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, string>> TokenRequestHeaders => [.. _tokenRequestHeaders];
 
-    internal void RecordTokenRequest(IReadOnlyDictionary<string, string> headers)
+    /// <summary>A request's headers as recorded: each with its values joined, names in any case.</summary>
+    internal static IReadOnlyDictionary<string, string> HeadersOf(HttpRequest request) =>
+        request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+
+    internal void RecordArrival() => Interlocked.Increment(ref _arrivals);
+
+    internal void RecordTokenRequest(HttpRequest request)
     {
         Interlocked.Increment(ref _tokenRequests);
-        _tokenRequestHeaders.Enqueue(headers);
-        while (_tokenRequestHeaders.Count > 1_000 && _tokenRequestHeaders.TryDequeue(out _))
-        {
-        }
+        KeepLast(_tokenRequestHeaders, HeadersOf(request), 1_000);
     }
 
     internal void RecordTokenIssued() => Interlocked.Increment(ref _tokensIssued);
@@ -56,9 +57,14 @@ public sealed class SandboxRecorder
     internal void Record(RecordedRequest request)
     {
         Interlocked.Increment(ref _apiCalls);
-        // Bounded so a long benchmark run cannot grow the sandbox without limit.
-        _requests.Enqueue(request);
-        while (_requests.Count > 10_000 && _requests.TryDequeue(out _))
+        KeepLast(_requests, request, 10_000);
+    }
+
+    /// <summary>Bounded so a long benchmark run cannot grow the sandbox without limit.</summary>
+    private static void KeepLast<T>(ConcurrentQueue<T> queue, T item, int most)
+    {
+        queue.Enqueue(item);
+        while (queue.Count > most && queue.TryDequeue(out _))
         {
         }
     }

@@ -17,7 +17,7 @@ public static class TokenEndpoint
     private static async Task<IResult> IssueAsync(
         HttpRequest request, TokenIssuer issuer, SandboxRecorder recorder, SandboxSwitches switches, IOptionsMonitor<SandboxOptions> options)
     {
-        recorder.RecordTokenRequest(request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
+        recorder.RecordTokenRequest(request);
         if (switches.TokenEndpointDelay is { } delay)
         {
             await Task.Delay(delay, request.HttpContext.RequestAborted);

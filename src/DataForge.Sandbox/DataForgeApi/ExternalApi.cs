@@ -45,7 +45,7 @@ public static class ExternalApi
             context.Request.QueryString.Value ?? "",
             body,
             context.Request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null,
-            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            SandboxRecorder.HeadersOf(context.Request),
             result is IStatusCodeHttpResult { StatusCode: { } code } ? code : status));
         return result;
     }

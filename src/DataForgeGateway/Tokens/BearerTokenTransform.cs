@@ -135,6 +135,7 @@ internal sealed class TokenScrubTransform(string environment, TokenMetrics metri
         return true;
     }
 
+    // A method of its own: the lambda's closure over the token is allocated only for a response that echoes it.
     private static IEnumerable<string> Redacted(string[] values, string token) =>
         values.Select(v => v.Replace(token, "[redacted]", StringComparison.Ordinal));
 }
