@@ -23,7 +23,14 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
 {
     private volatile Directory? _directory;
 
-    public KeyCheck Check(ReadOnlySpan<char> apiKey, DateTimeOffset now, out ClaimsPrincipal? caller)
+    public KeyCheck Check(string apiKey, DateTimeOffset now, out ClaimsPrincipal? caller) =>
+        Check(apiKey, connection: null, now, out caller);
+
+    /// <param name="apiKey">The key as presented.</param>
+    /// <param name="connection">The last key the request's connection presented and its hash, reused when this is the same key (null: hashed here).</param>
+    /// <param name="now">The time its validity window is checked against.</param>
+    /// <param name="caller">The key's caller when it is valid.</param>
+    public KeyCheck Check(string apiKey, LastPresentedKey? connection, DateTimeOffset now, out ClaimsPrincipal? caller)
     {
         caller = null;
         if (apiKey.Length is 0 or > KeyDigest.MaxKeyLength)
@@ -39,7 +46,7 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
             _directory = directory = Build(current);
         }
 
-        var digest = KeyDigest.Compute(apiKey);
+        var digest = connection?.DigestOf(apiKey) ?? KeyDigest.Compute(apiKey);
         Entry? entry;
         switch (ApiKeyFormat.Inspect(apiKey, out var keyId))
         {

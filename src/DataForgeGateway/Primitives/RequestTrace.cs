@@ -51,13 +51,11 @@ public static class RequestTrace
     /// <summary>The <c>traceparent</c> value that makes the gateway's part of the request the parent.</summary>
     public static string TraceParent(in ActivityContext trace) => string.Create(55, trace, static (text, trace) =>
     {
-        Span<byte> id = stackalloc byte[16];
+        // The ids keep their lowercase hex text: copied, not turned into bytes and back.
         "00-".CopyTo(text);
-        trace.TraceId.CopyTo(id);
-        Convert.TryToHexStringLower(id, text[3..35], out _);
+        trace.TraceId.ToHexString().CopyTo(text[3..35]);
         text[35] = '-';
-        trace.SpanId.CopyTo(id[..8]);
-        Convert.TryToHexStringLower(id[..8], text[36..52], out _);
+        trace.SpanId.ToHexString().CopyTo(text[36..52]);
         ((trace.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "-01" : "-00").CopyTo(text[52..]);
     });
 }

@@ -64,6 +64,53 @@ public sealed class ApiKeyAuthenticationTests : GatewayTest
     }
 
     [Fact]
+    public async Task One_connection_carrying_several_callers_keys_in_turn_judges_each_request_by_its_own_key()
+    {
+        // As an ingress's pooled connection does: one caller's request, then another's, on one kept-alive connection.
+        var connections = 0;
+        using var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 1,
+            ConnectCallback = async (context, cancellation) =>
+            {
+                Interlocked.Increment(ref connections);
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(context.DnsEndPoint, cancellation);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler) { BaseAddress = Gateway.ProxyAddress };
+        var key = GatewayHost.CallerKey;
+        var sameLengthWrongKey = key[..^1] + (key[^1] == 'a' ? 'b' : 'a');
+        (string Key, HttpStatusCode Status, string? Caller)[] turns =
+        [
+            (key, HttpStatusCode.OK, GatewayHost.CallerName),
+            (GatewayHost.OtherCallerKey, HttpStatusCode.OK, GatewayHost.OtherCallerName),
+            (sameLengthWrongKey, HttpStatusCode.Unauthorized, null),
+            (key, HttpStatusCode.OK, GatewayHost.CallerName),
+            (key, HttpStatusCode.OK, GatewayHost.CallerName),
+            (sameLengthWrongKey, HttpStatusCode.Unauthorized, null),
+            (GatewayHost.OtherCallerKey, HttpStatusCode.OK, GatewayHost.OtherCallerName),
+        ];
+
+        foreach (var (turnKey, status, _) in turns)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/external/sources?projectId=1");
+            request.Headers.Add("X-Api-Key", turnKey);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(status, response.StatusCode);
+        }
+
+        Assert.Equal(1, connections);
+        await Eventually.HoldsAsync(() => Gateway.Logs.StandardOutput.Lines.Count == turns.Length, "an audit record for each request");
+        var callers = Gateway.Logs.StandardOutput.Lines
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+            .Select(record => record.TryGetProperty("caller", out var caller) ? caller.GetString() : null);
+        Assert.Equal(turns.Select(turn => turn.Caller), callers);
+        Assert.Equal(5, Sandbox.Recorder.Requests.Count);
+    }
+
+    [Fact]
     public async Task Every_configured_caller_is_let_through_with_its_own_key()
     {
         using var billing = Gateway.CreateCaller(GatewayHost.CallerKey);

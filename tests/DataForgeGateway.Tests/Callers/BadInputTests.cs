@@ -69,6 +69,7 @@ public sealed class BadInputTests : IAsyncLifetime
             { "key not valid yet", "GET /external/sources?projectId=1 HTTP/1.1", Early.Key, "", 401, "api-key-not-yet-valid" },
             { "key in the query string", $"GET /external/sources?projectId=1&api_key={ok} HTTP/1.1", null, "", 401, "api-key-in-query" },
             { "key in the query string besides the header", $"GET /external/sources?projectId=1&x={ok} HTTP/1.1", ok, "", 401, "api-key-in-query" },
+            { "key in the query string, upper-case", $"GET /external/sources?projectId=1&x={ok.ToUpperInvariant()} HTTP/1.1", ok, "", 401, "api-key-in-query" },
             { "dot segments", "GET /external/../external/sources?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
             { "encoded dot segments", "GET /external/%2e%2e/external/sources?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
             { "upper-case encoded dots", "GET /external/%2E%2E/external/sources?projectId=1 HTTP/1.1", ok, "", 400, "path-not-canonical" },
