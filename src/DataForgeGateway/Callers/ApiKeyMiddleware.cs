@@ -1,5 +1,6 @@
 using System.Buffers;
 using DataForgeGateway.Problems;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace DataForgeGateway.Callers;
 
@@ -85,11 +86,16 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, CallerDirectory cal
             return true;
         }
 
-        foreach (var name in KeyLikeParameters)
+        // Names compared as the query collection compares them (decoded, case-insensitive), without building it.
+        foreach (var pair in new QueryStringEnumerable(request.QueryString.Value))
         {
-            if (request.Query.ContainsKey(name))
+            var name = pair.DecodeName().Span;
+            foreach (var keyLike in KeyLikeParameters)
             {
-                return true;
+                if (name.Equals(keyLike, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
             }
         }
 

@@ -2,6 +2,7 @@ using DataForgeGateway.Api;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Problems;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace DataForgeGateway.Routing;
 
@@ -88,7 +89,52 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
         return next(context);
     }
 
-    private static void CheckQuery(HttpRequest request, RequestParameters parameters, RequestOptions settings, ValidationErrors errors)
+    internal static void CheckQuery(HttpRequest request, RequestParameters parameters, RequestOptions settings, ValidationErrors errors)
+    {
+        if (!TryCheckUsualQuery(request.QueryString.Value, parameters, settings))
+        {
+            CheckAnyQuery(request, parameters, settings, errors);
+        }
+
+        Require(parameters, ParameterLocation.Query, errors);
+    }
+
+    /// <summary>
+    /// The usual query, checked as it is read, without building ASP.NET Core's query collection: every pair names
+    /// a query parameter of the operation (exactly, as <see cref="CheckAnyQuery"/> requires), no name twice, each
+    /// value valid. Anything else leaves the parameters as they were and returns false, and <see cref="CheckAnyQuery"/>
+    /// says what is wrong; what this accepts, that would have accepted with the same values.
+    /// </summary>
+    internal static bool TryCheckUsualQuery(string? query, RequestParameters parameters, RequestOptions settings)
+    {
+        var operation = parameters.Operation;
+        var taken = 0UL;   // the operations have a handful of parameters: one bit each
+        foreach (var pair in new QueryStringEnumerable(query))
+        {
+            var index = operation.IndexOf(pair.DecodeName().Span, ParameterLocation.Query);
+            if (index is < 0 or >= 64 || (taken & (1UL << index)) != 0
+                || operation.Parameters[index].Rule.Canonical(pair.DecodeValue().ToString(), settings.MaxInputsLimit) is not { } value)
+            {
+                for (var i = 0; taken != 0; i++, taken >>= 1)
+                {
+                    if ((taken & 1) != 0)
+                    {
+                        parameters[i] = null;
+                    }
+                }
+
+                return false;
+            }
+
+            parameters[index] = value;
+            taken |= 1UL << index;
+        }
+
+        return true;
+    }
+
+    /// <summary>Any query, through ASP.NET Core's query collection (names case-insensitive, repeated ones grouped): each fault named.</summary>
+    internal static void CheckAnyQuery(HttpRequest request, RequestParameters parameters, RequestOptions settings, ValidationErrors errors)
     {
         var operation = parameters.Operation;
         foreach (var (name, values) in request.Query)
@@ -107,8 +153,6 @@ internal sealed class RequestValidationMiddleware(RequestDelegate next, LiveOpti
                 parameters[index] = value;
             }
         }
-
-        Require(parameters, ParameterLocation.Query, errors);
     }
 
     private static void CheckPath(HttpRequest request, RequestParameters parameters, RequestOptions settings, ValidationErrors errors)
