@@ -31,6 +31,55 @@ public sealed class TelemetryTests : GatewayTest
     }
 
     [Fact]
+    public async Task With_spans_recorded_for_a_share_of_traces_the_others_still_reach_DataForge_and_the_audit()
+    {
+        // The chart's shape: traces sampled at a ratio (here none of the gateway's own), a caller's decision kept.
+        await using var gateway = new GatewayHost(Sandbox, new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio",
+            ["OTEL_TRACES_SAMPLER_ARG"] = "0",
+        });
+        // Trace ids of this test's own: the span listeners are process-wide.
+        var (unsampled, sampled) = (ActivityTraceId.CreateRandom(), ActivityTraceId.CreateRandom());
+        (string? TraceParent, string? TraceState, string Flags)[] requests =
+        [
+            ($"00-{unsampled}-b7ad6b7169203331-00", "vendor=a1", "00"),   // the caller did not sample it
+            ($"00-{sampled}-00f067aa0ba902b7-01", null, "01"),            // the caller sampled it
+            (null, null, "00"),                                           // a new trace, not sampled
+        ];
+
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var (traceparent, tracestate, flags) = requests[i];
+            var headers = new List<string> { $"Host: {gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}" };
+            headers.AddRange(traceparent is null ? [] : [$"traceparent: {traceparent}"]);
+            headers.AddRange(tracestate is null ? [] : [$"tracestate: {tracestate}"]);
+            var response = await RawHttp.SendAsync(gateway.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", headers);
+            Assert.Equal(200, response.Status);
+            await Eventually.HoldsAsync(() => gateway.Logs.AuditRecords.Count == i + 1, "the request's audit record");
+
+            // DataForge continues the caller's trace (or the gateway's new one, the audit record's), as a child of the
+            // gateway's part, sampled as the caller decided; the caller's tracestate goes along.
+            var arrived = Sandbox.Recorder.Requests[i].Headers;
+            var traceId = System.Text.Json.JsonDocument.Parse(gateway.Logs.AuditRecords[i]).RootElement.GetProperty("trace_id").GetString()!;
+            Assert.Matches($"^00-{traceId}-[0-9a-f]{{16}}-{flags}$", arrived["traceparent"]);
+            Assert.NotEqual("0000000000000000", arrived["traceparent"][36..52]);
+            if (traceparent is not null)
+            {
+                Assert.Equal(traceparent[3..35], traceId);
+                Assert.NotEqual(traceparent[36..52], arrived["traceparent"][36..52]);
+            }
+
+            Assert.Equal(tracestate, arrived.TryGetValue("tracestate", out var state) ? state : null);
+        }
+
+        // Only the caller's sampled trace is recorded.
+        var newTrace = ActivityTraceId.CreateFromString(System.Text.Json.JsonDocument.Parse(gateway.Logs.AuditRecords[2]).RootElement.GetProperty("trace_id").GetString());
+        await Eventually.HoldsAsync(() => gateway.Spans.ToList().Any(s => s.TraceId == sampled && s.Kind == ActivityKind.Client), "the sampled trace's client span");
+        Assert.DoesNotContain(gateway.Spans.ToList(), s => s.TraceId == unsampled || s.TraceId == newTrace);
+    }
+
+    [Fact]
     public async Task Without_an_exporter_no_span_is_recorded_yet_every_trace_reaches_DataForge_and_the_audit()
     {
         await using var gateway = new GatewayHost(Sandbox, new Dictionary<string, string?> { ["OTEL_TRACES_SAMPLER"] = null });
