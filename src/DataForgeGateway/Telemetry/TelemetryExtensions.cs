@@ -97,11 +97,12 @@ public static class TelemetryExtensions
                 // The gateway's own sources are added by the features that own them.
                 .AddHttpClientInstrumentation());
             builder.Services.AddSingleton<IForwarderHttpClientFactory, TracedForwarderHttpClientFactory>();
+            builder.Services.AddSingleton<ITransformProvider>(new TraceContextTransformProvider(recordedByHttpClient: true));
         }
         else
         {
             builder.Services.AddSingleton<IForwarderHttpClientFactory, UntracedForwarderHttpClientFactory>();
-            builder.Services.AddSingleton<ITransformProvider, TraceContextTransformProvider>();
+            builder.Services.AddSingleton<ITransformProvider>(new TraceContextTransformProvider(recordedByHttpClient: false));
         }
 
         if (otlp)

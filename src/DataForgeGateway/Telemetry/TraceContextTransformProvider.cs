@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DataForgeGateway.Primitives;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -5,12 +6,17 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace DataForgeGateway.Telemetry;
 
 /// <summary>
-/// When the gateway records no span, DataForge continues the request's trace all the same: the caller's trace id
-/// and sampled flag, the gateway's part of the request as parent, the audit record's trace id
-/// (<see cref="RequestTrace"/>). With tracing on, .NET's HttpClient instrumentation sends it instead.
+/// DataForge continues the request's trace whether or not a span of it is recorded: the caller's trace id and sampled
+/// flag, the gateway's part of the request as parent, the audit record's trace id (<see cref="RequestTrace"/>).
+/// When the gateway records no span at all, this writes every forwarded call's <c>traceparent</c>. When it records
+/// spans, this writes it for the calls whose trace is not recorded, and .NET's HttpClient instrumentation starts the
+/// forwarded call's span and writes it for the others (<see cref="TracedForwarderHttpClientFactory"/>).
 /// </summary>
-internal sealed class TraceContextTransformProvider : ITransformProvider
+/// <param name="recordedByHttpClient">Spans are recorded: a recorded trace's <c>traceparent</c> is left to HttpClient.</param>
+internal sealed class TraceContextTransformProvider(bool recordedByHttpClient) : ITransformProvider
 {
+    public const string TraceParent = "traceparent";
+
     public void ValidateRoute(TransformRouteValidationContext context)
     {
     }
@@ -19,13 +25,18 @@ internal sealed class TraceContextTransformProvider : ITransformProvider
     {
     }
 
-    public void Apply(TransformBuilderContext context) => context.AddRequestTransform(static transform =>
+    public void Apply(TransformBuilderContext context)
     {
-        if (transform.HttpContext.Features.Get<IRequestTraceFeature>() is { } request)
+        var leaveRecorded = recordedByHttpClient;
+        context.AddRequestTransform(transform =>
         {
-            transform.ProxyRequest.Headers.TryAddWithoutValidation("traceparent", RequestTrace.TraceParent(request.Trace));
-        }
+            if (transform.HttpContext.Features.Get<IRequestTraceFeature>() is { } request
+                && !(leaveRecorded && (request.Trace.TraceFlags & ActivityTraceFlags.Recorded) != 0))
+            {
+                transform.ProxyRequest.Headers.TryAddWithoutValidation(TraceParent, RequestTrace.TraceParent(request.Trace));
+            }
 
-        return ValueTask.CompletedTask;
-    });
+            return ValueTask.CompletedTask;
+        });
+    }
 }
