@@ -44,28 +44,19 @@ public sealed class QueryCheckTests
     }
 
     [Theory]
-    [InlineData("?projectId=7")]
-    [InlineData("?project%49d=%37")]
-    [InlineData("")]
-    public void The_usual_query_is_read_without_the_query_collection(string query)
+    [InlineData("?projectId=7", true, "7")]
+    [InlineData("?project%49d=%37", true, "7")]
+    [InlineData("", true, null)]
+    [InlineData("?projectId=7&projectId=7", false, null)]   // left to the full check, with nothing taken
+    [InlineData("?projectId=7&x=1", false, null)]
+    [InlineData("?projectId=7&projectId=abc", false, null)]
+    [InlineData("?projectid=7", false, null)]
+    public void The_usual_query_is_read_without_the_query_collection_and_any_other_left_to_it(string query, bool usual, string? projectId)
     {
         var parameters = new RequestParameters(DataForgeOperation.Sources);
 
-        Assert.True(RequestValidationMiddleware.TryCheckUsualQuery(query, parameters, Settings));
-        Assert.Equal(query.Length == 0 ? null : "7", parameters.ProjectId);
-    }
-
-    [Theory]
-    [InlineData("?projectId=7&projectId=7")]
-    [InlineData("?projectId=7&x=1")]
-    [InlineData("?projectId=7&projectId=abc")]
-    [InlineData("?projectid=7")]
-    public void Any_other_query_is_left_to_the_full_check_with_nothing_taken(string query)
-    {
-        var parameters = new RequestParameters(DataForgeOperation.Sources);
-
-        Assert.False(RequestValidationMiddleware.TryCheckUsualQuery(query, parameters, Settings));
-        Assert.Null(parameters.ProjectId);
+        Assert.Equal(usual, RequestValidationMiddleware.TryCheckUsualQuery(query, parameters, Settings));
+        Assert.Equal(projectId, parameters.ProjectId);
     }
 
     private static (string?[] Values, string[] Errors) Check(DataForgeOperation operation, Action<(RequestParameters Parameters, ValidationErrors Errors)> check)
