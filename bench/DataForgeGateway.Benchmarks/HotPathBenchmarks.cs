@@ -91,7 +91,7 @@ public class HotPathBenchmarks
     }
 
     [Benchmark(Description = "key lookup and check, a new connection's first request (SHA-256)")]
-    public bool KeyCheck() => _callers.Check(_key, DateTimeOffset.UtcNow, out _) == DataForgeGateway.Callers.KeyCheck.Valid;
+    public bool KeyCheck() => _callers.Check(_key, connection: null, DateTimeOffset.UtcNow, out _) == DataForgeGateway.Callers.KeyCheck.Valid;
 
     [Benchmark(Description = "key lookup and check, the same key again on a kept-alive connection")]
     public bool KeyCheckSameConnection() =>

@@ -23,9 +23,6 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
 {
     private volatile Directory? _directory;
 
-    public KeyCheck Check(string apiKey, DateTimeOffset now, out ClaimsPrincipal? caller) =>
-        Check(apiKey, connection: null, now, out caller);
-
     /// <param name="apiKey">The key as presented.</param>
     /// <param name="connection">The last key the request's connection presented and its hash, reused when this is the same key (null: hashed here).</param>
     /// <param name="now">The time its validity window is checked against.</param>

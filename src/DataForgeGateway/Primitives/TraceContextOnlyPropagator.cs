@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Net.Http.Headers;
 
 namespace DataForgeGateway.Primitives;
 
@@ -11,7 +12,7 @@ internal sealed class TraceContextOnlyPropagator : DistributedContextPropagator
 {
     public static readonly TraceContextOnlyPropagator Instance = new();
 
-    public override IReadOnlyCollection<string> Fields { get; } = ["traceparent", "tracestate"];
+    public override IReadOnlyCollection<string> Fields { get; } = [HeaderNames.TraceParent, HeaderNames.TraceState];
 
     public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter)
     {
@@ -20,10 +21,10 @@ internal sealed class TraceContextOnlyPropagator : DistributedContextPropagator
             return;
         }
 
-        setter(carrier, "traceparent", id);
+        setter(carrier, HeaderNames.TraceParent, id);
         if (!string.IsNullOrEmpty(activity.TraceStateString))
         {
-            setter(carrier, "tracestate", activity.TraceStateString);
+            setter(carrier, HeaderNames.TraceState, activity.TraceStateString);
         }
     }
 

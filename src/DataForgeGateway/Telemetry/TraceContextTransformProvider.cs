@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DataForgeGateway.Primitives;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -15,8 +16,6 @@ namespace DataForgeGateway.Telemetry;
 /// <param name="recordedByHttpClient">Spans are recorded: a recorded trace's <c>traceparent</c> is left to HttpClient.</param>
 internal sealed class TraceContextTransformProvider(bool recordedByHttpClient) : ITransformProvider
 {
-    public const string TraceParent = "traceparent";
-
     public void ValidateRoute(TransformRouteValidationContext context)
     {
     }
@@ -33,7 +32,7 @@ internal sealed class TraceContextTransformProvider(bool recordedByHttpClient) :
             if (transform.HttpContext.Features.Get<IRequestTraceFeature>() is { } request
                 && !(leaveRecorded && (request.Trace.TraceFlags & ActivityTraceFlags.Recorded) != 0))
             {
-                transform.ProxyRequest.Headers.TryAddWithoutValidation(TraceParent, RequestTrace.TraceParent(request.Trace));
+                transform.ProxyRequest.Headers.TryAddWithoutValidation(HeaderNames.TraceParent, RequestTrace.TraceParent(request.Trace));
             }
 
             return ValueTask.CompletedTask;

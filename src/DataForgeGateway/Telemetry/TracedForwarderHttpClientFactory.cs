@@ -1,4 +1,5 @@
 using DataForgeGateway.Primitives;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace DataForgeGateway.Telemetry;
@@ -40,7 +41,7 @@ internal sealed class TracedForwarderHttpClientFactory(ILogger<ForwarderHttpClie
     private sealed class RecordedTraceRouter(HttpMessageHandler traced, HttpMessageInvoker untraced) : DelegatingHandler(traced)
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            request.Headers.Contains(TraceContextTransformProvider.TraceParent)
+            request.Headers.Contains(HeaderNames.TraceParent)
                 ? untraced.SendAsync(request, cancellationToken)
                 : base.SendAsync(request, cancellationToken);
 
