@@ -24,14 +24,14 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
     private volatile Directory? _directory;
 
     /// <param name="apiKey">The key as presented.</param>
-    /// <param name="connection">The last key the request's connection presented and its hash, reused when this is the same key (null: hashed here).</param>
+    /// <param name="connection">The last key the request's connection presented, its hash and what it was found to be, reused when this is the same key (null: looked up here).</param>
     /// <param name="now">The time its validity window is checked against.</param>
     /// <param name="caller">The key's caller when it is valid.</param>
     public KeyCheck Check(string apiKey, LastPresentedKey? connection, DateTimeOffset now, out ClaimsPrincipal? caller)
     {
-        caller = null;
         if (apiKey.Length is 0 or > KeyDigest.MaxKeyLength)
         {
+            caller = null;
             return KeyCheck.Unknown;
         }
 
@@ -43,24 +43,43 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
             _directory = directory = Build(current);
         }
 
-        var digest = connection?.DigestOf(apiKey) ?? KeyDigest.Compute(apiKey);
-        Entry? entry;
+        if (connection is null)
+        {
+            return Admit(Find(directory, apiKey, KeyDigest.Compute(apiKey)), now, out caller);
+        }
+
+        // A kept-alive connection presents the same key again and again: what the directory found for it last is
+        // reused while that directory is the one in force (a reload builds another). The window is checked anew.
+        connection.Present(apiKey);
+        if (!ReferenceEquals(connection.Found.In, directory))
+        {
+            connection.Found = Find(directory, apiKey, connection.Digest);
+        }
+
+        return Admit(connection.Found, now, out caller);
+    }
+
+    /// <summary>The key's entry in <paramref name="directory"/>, if any: by its key id and then its hash, or by its hash alone.</summary>
+    private static Found Find(Directory directory, string apiKey, KeyDigest digest)
+    {
         switch (ApiKeyFormat.Inspect(apiKey, out var keyId))
         {
             case KeyShape.Malformed:
-                return KeyCheck.Malformed;
+                return new Found(directory, KeyCheck.Malformed, null);
             case KeyShape.Valid when directory.ById.TryGetValue(keyId, out var byId):
-                entry = byId.Digest.FixedTimeEquals(digest) ? byId : null;
-                break;
+                return byId.Digest.FixedTimeEquals(digest) ? new Found(directory, KeyCheck.Valid, byId) : new Found(directory, KeyCheck.Unknown, null);
             default:
-                entry = directory.ByDigest.GetValueOrDefault(digest);
-                break;
+                return directory.ByDigest.GetValueOrDefault(digest) is { } byDigest ? new Found(directory, KeyCheck.Valid, byDigest) : new Found(directory, KeyCheck.Unknown, null);
         }
+    }
 
-        // The key's window is told only to whoever holds the key itself.
-        if (entry is null)
+    /// <summary>A found key within its validity window admits its caller; the window is told only to whoever holds the key itself.</summary>
+    private static KeyCheck Admit(in Found found, DateTimeOffset now, out ClaimsPrincipal? caller)
+    {
+        caller = null;
+        if (found.Entry is not { } entry)
         {
-            return KeyCheck.Unknown;
+            return found.Check;
         }
 
         if (entry.NotBefore is { } notBefore && now < notBefore)
@@ -103,8 +122,11 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
         return new Directory(options, byId.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>(), byDigest.ToFrozenDictionary());
     }
 
-    /// <summary>One configured key. Its principal is shared by every request: never modify it.</summary>
-    private sealed record Entry(KeyDigest Digest, DateTimeOffset? NotBefore, DateTimeOffset? Expires, ClaimsPrincipal Principal);
+    /// <summary>What a key came to in one directory: malformed, unknown, or its entry (whose window is checked on each use).</summary>
+    internal readonly record struct Found(Directory In, KeyCheck Check, Entry? Entry);
 
-    private sealed record Directory(CallersOptions Source, FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ById, FrozenDictionary<KeyDigest, Entry> ByDigest);
+    /// <summary>One configured key. Its principal is shared by every request: never modify it.</summary>
+    internal sealed record Entry(KeyDigest Digest, DateTimeOffset? NotBefore, DateTimeOffset? Expires, ClaimsPrincipal Principal);
+
+    internal sealed record Directory(CallersOptions Source, FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ById, FrozenDictionary<KeyDigest, Entry> ByDigest);
 }

@@ -67,19 +67,7 @@ public sealed class ApiKeyAuthenticationTests : GatewayTest
     public async Task One_connection_carrying_several_callers_keys_in_turn_judges_each_request_by_its_own_key()
     {
         // As an ingress's pooled connection does: one caller's request, then another's, on one kept-alive connection.
-        var connections = 0;
-        using var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = 1,
-            ConnectCallback = async (context, cancellation) =>
-            {
-                Interlocked.Increment(ref connections);
-                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                await socket.ConnectAsync(context.DnsEndPoint, cancellation);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        using var client = new HttpClient(handler) { BaseAddress = Gateway.ProxyAddress };
+        using var client = new OneConnectionClient(Gateway.ProxyAddress);
         var key = GatewayHost.CallerKey;
         var sameLengthWrongKey = key[..^1] + (key[^1] == 'a' ? 'b' : 'a');
         (string Key, HttpStatusCode Status, string? Caller)[] turns =
@@ -95,13 +83,11 @@ public sealed class ApiKeyAuthenticationTests : GatewayTest
 
         foreach (var (turnKey, status, _) in turns)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/external/sources?projectId=1");
-            request.Headers.Add("X-Api-Key", turnKey);
-            using var response = await client.SendAsync(request);
+            using var response = await client.GetAsync("/external/sources?projectId=1", turnKey);
             Assert.Equal(status, response.StatusCode);
         }
 
-        Assert.Equal(1, connections);
+        Assert.Equal(1, client.Connections);
         await Eventually.HoldsAsync(() => Gateway.Logs.StandardOutput.Lines.Count == turns.Length, "an audit record for each request");
         var callers = Gateway.Logs.StandardOutput.Lines
             .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)

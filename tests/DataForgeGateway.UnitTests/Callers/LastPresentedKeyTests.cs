@@ -2,7 +2,7 @@ using DataForgeGateway.Callers;
 
 namespace DataForgeGateway.UnitTests.Callers;
 
-/// <summary>The connection's last key and its hash: reused for that key only, whatever came before.</summary>
+/// <summary>The connection's last key, its hash and what it was found to be: reused for that key only, whatever came before.</summary>
 public sealed class LastPresentedKeyTests
 {
     [Fact]
@@ -23,7 +23,8 @@ public sealed class LastPresentedKeyTests
 
         foreach (var key in keys)
         {
-            Assert.Equal(KeyDigest.Compute(key), last.DigestOf(key));
+            last.Present(key);
+            Assert.Equal(KeyDigest.Compute(key), last.Digest);
         }
     }
 
@@ -33,9 +34,43 @@ public sealed class LastPresentedKeyTests
         var last = new LastPresentedKey();
         var key = "test-key-billing-5c1d0e9f7a";
 
-        var first = last.DigestOf(key);
+        last.Present(key);
+        var first = last.Digest;
+        last.Present(new string(key.AsSpan()));
 
-        Assert.Equal(first, last.DigestOf(new string(key.AsSpan())));
+        Assert.Equal(first, last.Digest);
         Assert.Equal(KeyDigest.Compute(key), first);
+    }
+
+    [Fact]
+    public void What_was_found_for_a_key_stays_with_that_key_only()
+    {
+        var last = new LastPresentedKey();
+        var found = new CallerDirectory.Found(null!, KeyCheck.Unknown, null);
+        last.Present("dfgw_billing_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        last.Found = found;
+
+        last.Present("dfgw_billing_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        Assert.Equal(found, last.Found);
+
+        last.Present("dfgw_billing_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAB");
+        Assert.Equal(default, last.Found);
+    }
+
+    [Theory]
+    [InlineData("", "")]
+    [InlineData("a", "a")]
+    [InlineData("a", "b")]
+    [InlineData("abcd", "abce")]                    // one word, last character
+    [InlineData("abcde", "abcdf")]                  // the character after the last whole word
+    [InlineData("xbcdefgh", "abcdefgh")]            // first character
+    [InlineData("abcdefg\u0100", "abcdefg\u0000")] // the high byte of a character
+    [InlineData("dfgw_billing_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "dfgw_billing_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("dfgw_billing_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "dfgw_billing_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAB")]
+    [InlineData("dfgw_billing_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "dfgw_billing_AAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    public void Keys_compare_equal_exactly_when_they_are_equal(string left, string right)
+    {
+        Assert.Equal(string.Equals(left, right, StringComparison.Ordinal), LastPresentedKey.FixedTimeEquals(left, right));
+        Assert.Equal(string.Equals(left, right, StringComparison.Ordinal), LastPresentedKey.FixedTimeEquals(right, left));
     }
 }
