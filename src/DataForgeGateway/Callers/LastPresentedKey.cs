@@ -68,7 +68,7 @@ internal sealed class LastPresentedKey
     /// length): a caller sharing a pooled connection learns nothing of another caller's key by timing its own.
     /// Word by word, like <see cref="KeyDigest.FixedTimeEquals"/>: the framework's
     /// <see cref="CryptographicOperations.FixedTimeEquals"/> is compiled without optimisation and spent ~0.4 µs a
-    /// request on a 55-character key, more than the hash it saves.
+    /// request on a 55-character key, about as much as the hash it saves.
     /// </summary>
     internal static bool FixedTimeEquals(string left, string right)
     {
