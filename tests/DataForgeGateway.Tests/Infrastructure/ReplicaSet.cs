@@ -25,6 +25,9 @@ public sealed class ReplicaSet(SandboxHost sandbox) : IAsyncDisposable
         return callers;
     }
 
+    /// <summary>A counter of every replica running now (<paramref name="meter"/>'s <paramref name="instrument"/>), summed.</summary>
+    public ReplicaCounter Counter(string meter, string instrument) => new(Gateways, meter, instrument);
+
     /// <summary>
     /// Sends <paramref name="requests"/> requests, round robin over <paramref name="callers"/>, all at once or at most
     /// <paramref name="maxConcurrent"/> at a time (a load within the caller's share of the DataForge concurrency cap,

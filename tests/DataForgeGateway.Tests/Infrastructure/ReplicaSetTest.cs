@@ -18,7 +18,7 @@ public abstract class ReplicaSetTest(FakeTimeProvider? clock = null, int tokenLi
         Replicas = new ReplicaSet(Sandbox);
     }
 
-    public virtual async Task DisposeAsync()
+    public async Task DisposeAsync()
     {
         await Replicas.DisposeAsync();
         await Sandbox.DisposeAsync();

@@ -1,10 +1,7 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using DataForgeGateway.RateLimiting;
 using DataForgeGateway.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace DataForgeGateway.Tests.RateLimiting;
 
@@ -19,16 +16,12 @@ public sealed class PermitLeaseTests(SharedRedis redis) : ReplicaSetTest
     private const int Burst = 400;
     private const int MaxLease = 16;
 
-    /// <summary>The counters read by a test, disposed after it.</summary>
-    private readonly List<MetricCollector<long>> _counters = [];
-
-
     [Fact]
     public async Task Three_replicas_never_admit_more_than_the_limit_and_ask_Redis_under_once_per_ten_requests()
     {
         var callers = Replicas.Start(3, Limited(Patient(redis.SettingsForTest("lease-exact"))));
-        var calls = Counters("dataforge_gateway.ratelimit.redis_calls");
-        var fallbacks = Counters("dataforge_gateway.ratelimit.fallback_decisions");
+        using var calls = Counter("dataforge_gateway.ratelimit.redis_calls");
+        using var fallbacks = Counter("dataforge_gateway.ratelimit.fallback_decisions");
 
         var statuses = await ReplicaSet.SendAsync(callers, 1200, maxConcurrent: 30);
 
@@ -36,7 +29,7 @@ public sealed class PermitLeaseTests(SharedRedis redis) : ReplicaSetTest
         var admitted = statuses.Count(s => s == HttpStatusCode.OK);
         Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, s.ToString()));
         Assert.InRange(admitted, Burst - (3 * MaxLease), Burst);
-        Assert.InRange(Sum(calls), 1, 120);
+        Assert.InRange(calls.Sum, 1, 120);
     }
 
     [Fact]
@@ -44,14 +37,14 @@ public sealed class PermitLeaseTests(SharedRedis redis) : ReplicaSetTest
     {
         var settings = Limited(Patient(redis.SettingsForTest("lease-restart")));
         var callers = Replicas.Start(2, settings);
-        var early = Counters("dataforge_gateway.ratelimit.fallback_decisions");
+        using var early = Counter("dataforge_gateway.ratelimit.fallback_decisions");
         var first = await ReplicaSet.SendAsync(callers, 150, maxConcurrent: 10);
         AssertRedisAnsweredEveryCall(early);
 
         // One replica goes away with whatever it had leased; another takes its place.
         await Replicas.StopAsync(1);
         var replacement = Replicas.Start(1, settings);
-        var fallbacks = Counters("dataforge_gateway.ratelimit.fallback_decisions");
+        using var fallbacks = Counter("dataforge_gateway.ratelimit.fallback_decisions");
         var second = await ReplicaSet.SendAsync([callers[0], replacement[0]], 600, maxConcurrent: 10);
 
         AssertRedisAnsweredEveryCall(fallbacks);
@@ -83,9 +76,9 @@ public sealed class PermitLeaseTests(SharedRedis redis) : ReplicaSetTest
         // what it was admitted, and the replicas' last leases may be left unspent. A client that reconnected can
         // still fail a call just after readiness turned Healthy: that request is decided on the fallback, the
         // documented exception, and counted as such.
-        var fallbacks = Counters("dataforge_gateway.ratelimit.fallback_decisions");
+        using var fallbacks = Counter("dataforge_gateway.ratelimit.fallback_decisions");
         var afterwards = await ReplicaSet.SendAsync(callers, 1000, maxConcurrent: 20);
-        var onFallback = (int)Sum(fallbacks);
+        var onFallback = (int)fallbacks.Sum;
 
         Assert.DoesNotContain(whileDown.Concat(warmup).Concat(afterwards), s => (int)s >= 500);
         var warmedUp = warmup.Count(s => s == HttpStatusCode.OK);
@@ -119,25 +112,12 @@ public sealed class PermitLeaseTests(SharedRedis redis) : ReplicaSetTest
     /// The exact bounds are for a Redis that answered: a decision taken on the fallback (the documented exception)
     /// fails the test here with the reason the replica logged, rather than as an over-admission with no cause.
     /// </summary>
-    private void AssertRedisAnsweredEveryCall(List<MetricCollector<long>> fallbacks)
+    private void AssertRedisAnsweredEveryCall(ReplicaCounter fallbacks)
     {
+        var onFallback = fallbacks.Sum;
         var failures = Replicas.Gateways.SelectMany(g => g.Logs.Lines).Where(l => l.Contains("Redis is unavailable", StringComparison.Ordinal)).Distinct();
-        Assert.True(Sum(fallbacks) == 0, $"{Sum(fallbacks)} decisions on the fallback; the replicas logged: {string.Join(" | ", failures)}");
+        Assert.True(onFallback == 0, $"{onFallback} decisions on the fallback; the replicas logged: {string.Join(" | ", failures)}");
     }
 
-    /// <summary>One replica-wide counter of every replica running now, read as one sum.</summary>
-    private List<MetricCollector<long>> Counters(string name)
-    {
-        var counters = Replicas.Gateways.Select(g => new MetricCollector<long>(g.Services.GetRequiredService<IMeterFactory>(), RateLimitMetrics.MeterName, name)).ToList();
-        _counters.AddRange(counters);
-        return counters;
-    }
-
-    private static long Sum(List<MetricCollector<long>> counters) => counters.Sum(c => c.GetMeasurementSnapshot().Sum(m => m.Value));
-
-    public override async Task DisposeAsync()
-    {
-        _counters.ForEach(c => c.Dispose());
-        await base.DisposeAsync();
-    }
+    private ReplicaCounter Counter(string instrument) => Replicas.Counter(RateLimitMetrics.MeterName, instrument);
 }
