@@ -1,3 +1,4 @@
+using OpenTelemetry.Metrics;
 
 namespace DataForgeGateway.Hosting;
 
@@ -6,7 +7,8 @@ public static class ConfigurationExtensions
 {
     /// <summary>
     /// <c>Gateway:SecretsDirectory</c>: a folder of mounted secret files, one setting per file, named like
-    /// environment variables (<c>Gateway__Environments__stage__Auth0__ClientSecret</c>). Re-read when they change.
+    /// environment variables (<c>Gateway__Environments__stage__Auth0__ClientSecret</c>). Looked at for changes with the
+    /// other configuration files (<see cref="ConfigurationReloader"/>).
     /// </summary>
     public const string SecretsDirectoryKey = "Gateway:SecretsDirectory";
 
@@ -16,11 +18,15 @@ public static class ConfigurationExtensions
         if (builder.Configuration[SecretsDirectoryKey] is { Length: > 0 } directory)
         {
             // Optional here so that a missing folder is reported like every other misconfiguration, below.
-            builder.Configuration.AddKeyPerFile(directory, optional: true, reloadOnChange: true);
-
-            // The file watcher above sees plain writes; Kubernetes swaps a symlink instead, which this sees.
-            builder.Services.AddHostedService<SecretsDirectoryWatcher>();
+            builder.Configuration.AddKeyPerFile(directory, optional: true, reloadOnChange: false);
         }
+
+        // Every source behind one gate: a change reaches the gateway only once it has been checked whole.
+        builder.Services.AddSingleton(AcceptedConfiguration.Install(builder.Configuration));
+        builder.Services.AddSingleton<ConfigurationReloads>();
+        builder.Services.AddSingleton<ConfigurationReloader>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<ConfigurationReloader>());
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(ConfigurationReloads.MeterName));
 
         // The host reads only shutdownTimeoutSeconds by itself; HostOptions:ShutdownTimeout (which the chart sets)
         // bounds how long requests in flight are drained after SIGTERM.

@@ -18,7 +18,8 @@ namespace DataForgeGateway.Hosting;
 /// </summary>
 public static class ConfigurationSurface
 {
-    private static readonly (string Section, Type Options)[] Bound =
+    /// <summary>Every options type the gateway binds, with its section: checked whole at start-up and on every reload.</summary>
+    internal static readonly (string Section, Type Options)[] Bound =
     [
         (GatewayOptions.SectionName, typeof(GatewayOptions)),
         (CallersOptions.SectionName, typeof(CallersOptions)),
@@ -32,12 +33,22 @@ public static class ConfigurationSurface
         (DataForgeGateway.Idempotency.IdempotencyOptions.SectionName, typeof(DataForgeGateway.Idempotency.IdempotencyOptions)),
         (DataForgeGateway.SharedReads.SharedReadOptions.SectionName, typeof(DataForgeGateway.SharedReads.SharedReadOptions)),
         (DataForgeGateway.Telemetry.MetricsOptions.SectionName, typeof(DataForgeGateway.Telemetry.MetricsOptions)),
+        ("HostOptions", typeof(HostOptions)),
+        ("Kestrel:Limits", typeof(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits)),
     ];
+
+    /// <summary>The sections whose every key is checked: the gateway's own, and the framework's that it documents.</summary>
+    private static readonly string[] StrictSections = ["Gateway", "HostOptions", "Kestrel"];
 
     /// <summary>Keys ASP.NET Core itself reads, and the gateway's own keys read outside an options type.</summary>
     private static readonly string[] HostKeys =
     [
-        "Urls", "AllowedHosts", "Logging:**", "Kestrel:**", "HostOptions:**", "OTEL_**", ConfigurationExtensions.SecretsDirectoryKey, SecretsDirectoryWatcher.PollIntervalKey,
+        "Urls", "AllowedHosts", "Logging:**", "OTEL_**", ConfigurationExtensions.SecretsDirectoryKey, ConfigurationReloader.PollIntervalKey,
+
+        // Kestrel's own: its endpoints and certificates as its configuration loader reads them, and its options' switches.
+        "Kestrel:Endpoints:**", "Kestrel:EndpointDefaults:**", "Kestrel:Certificates:**", "Kestrel:AddServerHeader",
+        "Kestrel:AllowResponseHeaderCompression", "Kestrel:AllowSynchronousIO", "Kestrel:AllowAlternateSchemes",
+        "Kestrel:AllowHostHeaderOverride", "Kestrel:DisableStringReuse",
     ];
 
     private static readonly string[] LeafPatterns = [.. Bound.SelectMany(b => Leaves(b.Options, b.Section)).Concat(HostKeys)];
@@ -51,10 +62,24 @@ public static class ConfigurationSurface
     /// <summary>Whether the gateway reads this key (compared as configuration does: ignoring case).</summary>
     public static bool IsKnown(string key) => Patterns.Any(p => p.IsMatch(key));
 
-    /// <summary>One line per key under <c>Gateway</c> that the gateway does not read, with the closest key it does.</summary>
+    /// <summary>
+    /// One line per key under <c>Gateway</c>, <c>HostOptions</c> or <c>Kestrel</c> that nothing reads, with the closest
+    /// key that is read; and one per top-level section one edit away from one of those (<c>Gatway</c>).
+    /// </summary>
     public static IEnumerable<string> UnknownKeys(IConfiguration configuration)
     {
-        foreach (var key in Leaves(configuration.GetSection("Gateway")))
+        foreach (var section in configuration.GetChildren())
+        {
+            if (StrictSections.FirstOrDefault(known => !known.Equals(section.Key, StringComparison.OrdinalIgnoreCase) && Distance(known.ToLowerInvariant(), section.Key.ToLowerInvariant()) <= 1) is { } meant)
+            {
+                foreach (var key in Leaves(section).DefaultIfEmpty(section.Path))
+                {
+                    yield return $"{key} is not a setting the gateway knows: did you mean {meant}{key[section.Key.Length..]}?";
+                }
+            }
+        }
+
+        foreach (var key in StrictSections.SelectMany(section => Leaves(configuration.GetSection(section))))
         {
             if (!IsKnown(key))
             {
@@ -134,7 +159,8 @@ public static class ConfigurationSurface
 
     private static IEnumerable<string> Leaves(Type type, string prefix)
     {
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        // What the binder fills: settable properties, and the objects of read-only ones (Kestrel's Limits:Http2).
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite || (p.CanRead && !IsScalar(p.PropertyType) && p.PropertyType.IsClass && p.GetIndexParameters().Length == 0)))
         {
             var key = $"{prefix}:{property.Name}";
             var propertyType = property.PropertyType;
@@ -162,7 +188,9 @@ public static class ConfigurationSurface
             }
             else
             {
-                foreach (var leaf in Leaves(propertyType, key))
+                // A type the binder makes through its constructor (Kestrel's MinDataRate) has no settable leaves: anything below it goes.
+                var leaves = Leaves(propertyType, key).ToList();
+                foreach (var leaf in leaves.Count > 0 ? leaves : [$"{key}:**"])
                 {
                     yield return leaf;
                 }

@@ -4,15 +4,16 @@ using Microsoft.Extensions.Options;
 namespace DataForgeGateway.Hosting;
 
 /// <summary>Runs the gateway; a misconfiguration ends start-up with one line per wrong key, not a stack trace.</summary>
-public static partial class StartupExtensions
+public static class StartupExtensions
 {
     public const int ConfigurationErrorExitCode = 78; // EX_CONFIG
 
     public static async Task<int> RunGatewayAsync(this WebApplication app)
     {
-        if (ConfigurationSurface.UnknownKeys(app.Configuration).ToList() is { Count: > 0 } unknown)
+        // The rules every reload is held to, too (ConfigurationReloader).
+        if (ConfigurationChecks.Check(app.Configuration, app.Services) is { Count: > 0 } failures)
         {
-            await ReportAsync(unknown);
+            await ReportAsync(failures);
             return ConfigurationErrorExitCode;
         }
 
@@ -26,14 +27,14 @@ public static partial class StartupExtensions
             await ReportAsync(e.Failures);
             return ConfigurationErrorExitCode;
         }
-        catch (InvalidOperationException e) when (Unreadable(e) is { } line)
+        catch (InvalidOperationException e) when (ConfigurationChecks.Unreadable(e) is { } line)
         {
             await ReportAsync([line]);
             return ConfigurationErrorExitCode;
         }
-        catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is OptionsValidationException || Unreadable(inner) is not null))
+        catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is OptionsValidationException || ConfigurationChecks.Unreadable(inner) is not null))
         {
-            await ReportAsync(e.InnerExceptions.SelectMany(inner => inner is OptionsValidationException failed ? failed.Failures : [Unreadable(inner)!]));
+            await ReportAsync(e.InnerExceptions.SelectMany(inner => inner is OptionsValidationException failed ? failed.Failures : [ConfigurationChecks.Unreadable(inner)!]));
             return ConfigurationErrorExitCode;
         }
 
@@ -57,18 +58,6 @@ public static partial class StartupExtensions
 
         return 0;
     }
-
-    /// <summary>
-    /// A value the configuration binder could not convert (<c>Gateway:Audit:Stdout=maybe</c>), as one line naming the
-    /// key and the type wanted; not the value, which could be anything an operator pasted.
-    /// </summary>
-    private static string? Unreadable(Exception e) =>
-        e is InvalidOperationException && ConversionFailure().Match(e.Message) is { Success: true } match
-            ? $"{match.Groups["key"].Value} cannot be read as {match.Groups["type"].Value.Replace("System.", "", StringComparison.Ordinal)}."
-            : null;
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to convert configuration value '.*' at '(?<key>[^']+)' to type '(?<type>[^']+)'", System.Text.RegularExpressions.RegexOptions.Singleline)]
-    private static partial System.Text.RegularExpressions.Regex ConversionFailure();
 
     private const string AnotherPort = "Give this instance another port: --urls (or urls, ASPNETCORE_URLS) for the proxy, Gateway:Management:Url for health.";
 

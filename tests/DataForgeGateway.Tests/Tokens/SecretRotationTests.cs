@@ -67,7 +67,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
         await File.WriteAllTextAsync(Path.Combine(_secrets.FullName, SecretKey), "   ");
         await Eventually.HoldsAsync(
-            () => gateway.Logs.Lines.Any(line => line.Contains("Configuration change for GatewayOptions ignored", StringComparison.Ordinal)),
+            () => gateway.Logs.Lines.Any(line => line.Contains("Configuration change refused", StringComparison.Ordinal)),
             "the invalid change is reported");
 
         using var response = await caller.GetAsync("/external/sources?projectId=1");
