@@ -15,7 +15,7 @@ namespace DataForgeGateway.Audit;
 /// set of request metrics when it is over: forwarded or refused at any stage, failed upstream, or abandoned by
 /// the caller.
 /// </summary>
-internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, GatewayMetrics metrics, TimeProvider clock)
+internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, GatewayMetrics metrics, TimeProvider clock, IHostApplicationLifetime lifetime)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -36,13 +36,13 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
         }
         finally
         {
-            Complete(context, record, Stopwatch.GetElapsedTime(started));
+            Complete(context, record, Stopwatch.GetElapsedTime(started), lifetime.ApplicationStopping.IsCancellationRequested);
             metrics.Record(record);
             writer.Write(record);
         }
     }
 
-    private static void Complete(HttpContext context, AuditRecord record, TimeSpan elapsed)
+    private static void Complete(HttpContext context, AuditRecord record, TimeSpan elapsed, bool stopping)
     {
         record.DurationMs = Math.Round(elapsed.TotalMilliseconds, 3);   // to the microsecond
         record.Status = context.Response.StatusCode;
@@ -83,6 +83,13 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
         }
 
         record.Outcome = Outcome(context, record);
+        if (stopping && record.Outcome == "caller_disconnected")
+        {
+            // Cut off by the gateway's own shutdown (HostOptions:ShutdownTimeout), not by the caller: the caller saw
+            // its connection closed, which is a 503 of the gateway's, never a 400 of the caller's.
+            record.Outcome = "gateway_shutdown";
+            record.Status = StatusCodes.Status503ServiceUnavailable;
+        }
     }
 
     private static string Outcome(HttpContext context, AuditRecord record)

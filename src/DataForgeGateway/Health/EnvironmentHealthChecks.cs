@@ -6,9 +6,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace DataForgeGateway.Health;
 
 /// <summary>
-/// Whether this replica holds a token it may send for the environment: Healthy with one; Degraded without one for a
-/// reason that passes (Auth0 down); Unhealthy (not ready) when credentials or audience are refused. It reads the
-/// cache only: a probe never asks Auth0 for anything.
+/// Whether this replica holds a token it may send for the environment: Healthy (Ready) with one, Unhealthy (not Ready)
+/// without: every request would get 503, and a rollout must not replace working pods with such a one. The background
+/// refresh looks in Redis (a peer's token) and asks Auth0 meanwhile; this reads the cache only: a probe never asks
+/// Auth0 for anything.
 /// </summary>
 internal sealed class TokenHealthCheck(string environment, AccessTokenProvider tokens, TimeProvider clock) : IHealthCheck
 {
@@ -29,8 +30,8 @@ internal sealed class TokenHealthCheck(string environment, AccessTokenProvider t
             // Not ready: this replica cannot serve as configured, and a rollout with a broken Secret must stop here.
             TokenReadiness.Refused => HealthCheckResult.Unhealthy($"No token for '{environment}', and none will come as configured: Auth0 refuses the credentials or DataForge refuses the tokens (check client id, secret and audience).", data: data),
 
-            // Ready but degraded: an Auth0 outage must not take every replica out of the Service.
-            _ => new HealthCheckResult(context.Registration.FailureStatus, $"No usable token for '{environment}': requests get 503 until Auth0 answers.", data: data),
+            // Not ready either: no token from memory, Redis or Auth0 yet (Auth0 down or slow, or the replica just started).
+            _ => HealthCheckResult.Unhealthy($"No usable token for '{environment}' yet: requests get 503 until one comes from Redis or Auth0.", data: data),
         });
     }
 }

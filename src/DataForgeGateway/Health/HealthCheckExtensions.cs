@@ -5,9 +5,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace DataForgeGateway.Health;
 
 /// <summary>
-/// Liveness: the process answers. Readiness: Redis, a usable token per environment, and DataForge answering. Each
-/// of those reports Degraded, not Unhealthy, when it fails: the replica still serves (on its own caches, or with a
-/// clear 503), and taking every replica out of the load balancer at once would only hide what is wrong.
+/// Liveness: the process answers, and nothing else (never Auth0, DataForge or Redis: a restart fixes none of them).
+/// Readiness: "this replica can serve its callers now": a usable token for every environment (not Ready without one),
+/// Redis (Degraded, or not Ready where the rate limits fail closed without it), DataForge answering (Degraded: no other
+/// replica would do better) and the configuration (Degraded while a change is refused: the last good one serves).
 /// </summary>
 public static class HealthCheckExtensions
 {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 
 namespace DataForgeGateway.Hosting;
@@ -27,6 +28,7 @@ public static class ConfigurationExtensions
         builder.Services.AddSingleton<ConfigurationReloader>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<ConfigurationReloader>());
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(ConfigurationReloads.MeterName));
+        builder.Services.AddHealthChecks().AddCheck<ConfigurationHealthCheck>(ConfigurationHealthCheck.Name, HealthStatus.Degraded, [Health.HealthCheckExtensions.ReadyTag]);
 
         // The host reads only shutdownTimeoutSeconds by itself; HostOptions:ShutdownTimeout (which the chart sets)
         // bounds how long requests in flight are drained after SIGTERM.

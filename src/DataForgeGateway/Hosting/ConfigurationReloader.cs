@@ -47,6 +47,8 @@ internal sealed partial class ConfigurationReloader(
                 seen = now;
                 Offer();
             }
+
+            reloads.Looked();
         }
     }
 

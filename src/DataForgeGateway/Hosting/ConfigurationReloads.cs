@@ -14,6 +14,7 @@ public sealed class ConfigurationReloads : IDisposable
     private readonly TimeProvider _clock;
     private long _applied;
     private long _refused;
+    private long _looks;
     private volatile Refusal? _refusal;
 
     public ConfigurationReloads(IMeterFactory meters, TimeProvider clock)
@@ -41,18 +42,23 @@ public sealed class ConfigurationReloads : IDisposable
     /// <summary>The newest change's refusal, while it is the newest; null when the replica runs on what it was last offered.</summary>
     public Refusal? Pending => _refusal;
 
+    /// <summary>How many times the reloader has looked at the configuration's files: a test waits for looks, not for time.</summary>
+    public long Looks => Interlocked.Read(ref _looks);
+
+    internal void Looked() => Interlocked.Increment(ref _looks);
+
     /// <summary>A refused change: when, and one line per wrong key (never a value).</summary>
     public sealed record Refusal(DateTimeOffset At, IReadOnlyList<string> Failures);
 
-    /// <summary>Records a refusal; false when it is the same refusal as the pending one (already logged).</summary>
+    /// <summary>Records a refusal; false when it is the same refusal as the pending one (already logged and counted).</summary>
     internal bool Refused(IReadOnlyList<string> failures)
     {
-        Interlocked.Increment(ref _refused);
         if (_refusal is { } pending && pending.Failures.SequenceEqual(failures, StringComparer.Ordinal))
         {
             return false;
         }
 
+        Interlocked.Increment(ref _refused);
         _refusal = new Refusal(_clock.GetUtcNow(), failures);
         return true;
     }

@@ -3,6 +3,19 @@ using StackExchange.Redis;
 
 namespace DataForgeGateway.Redis;
 
+/// <summary>Whether a replica is Ready while Redis does not answer (<see cref="RedisOptions.ReadinessWhenDown"/>).</summary>
+public enum RedisReadiness
+{
+    /// <summary>Not Ready when the default rate-limit policy fails closed without Redis; Ready (Degraded) otherwise.</summary>
+    FollowRateLimits,
+
+    /// <summary>Ready (Degraded): the replica serves on its own caches.</summary>
+    Ready,
+
+    /// <summary>Not Ready.</summary>
+    NotReady,
+}
+
 /// <summary>The Redis every replica shares. Empty connection string: one replica, in-process caches only.</summary>
 public sealed class RedisOptions
 {
@@ -19,6 +32,13 @@ public sealed class RedisOptions
     /// sets <c>asyncTimeout</c> itself). Short: a slow Redis must not slow requests down.
     /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether this replica is Ready while Redis does not answer. <c>FollowRateLimits</c>: not Ready when the rate
+    /// limits fail closed without Redis (<c>Gateway:RateLimits:OnRedisFailure</c> is <c>Closed</c>, so every request
+    /// would get 503), Ready otherwise; <c>Ready</c>: always (Degraded); <c>NotReady</c>: never.
+    /// </summary>
+    public RedisReadiness ReadinessWhenDown { get; set; } = RedisReadiness.FollowRateLimits;
 
     /// <summary>Whether a shared Redis is configured.</summary>
     public bool Enabled => !string.IsNullOrWhiteSpace(ConnectionString);

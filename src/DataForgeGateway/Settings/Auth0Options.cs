@@ -36,6 +36,12 @@ public sealed partial class Auth0Options
     public Uri ResolveTokenUrl() =>
         !string.IsNullOrWhiteSpace(TokenUrl) ? new Uri(TokenUrl) : new Uri($"https://{Domain}/oauth/token");
 
+    /// <summary>Whether two sets of settings ask for tokens the same way, secret included.</summary>
+    internal static bool SameSettings(Auth0Options a, Auth0Options b) =>
+        a.Domain == b.Domain && a.TokenUrl == b.TokenUrl && a.ClientId == b.ClientId && a.ClientSecret == b.ClientSecret
+        && a.Audience == b.Audience && a.Scope == b.Scope && a.RequestFormat == b.RequestFormat && a.ClientAuthentication == b.ClientAuthentication
+        && a.ExtraParameters.Count == b.ExtraParameters.Count && a.ExtraParameters.All(p => b.ExtraParameters.TryGetValue(p.Key, out var v) && v == p.Value);
+
     internal void Validate(string key, List<string> failures)
     {
         if (!string.IsNullOrWhiteSpace(TokenUrl))

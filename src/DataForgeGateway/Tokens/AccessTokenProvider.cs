@@ -23,6 +23,7 @@ internal sealed partial class AccessTokenProvider
     private readonly TimeProvider _clock;
     private readonly TokenJitter _jitter;
     private readonly ILogger<AccessTokenProvider> _logger;
+    private Dictionary<string, Auth0Options> _auth0Settings;
 
     public AccessTokenProvider(
         LiveOptions<GatewayOptions> gateway,
@@ -48,6 +49,9 @@ internal sealed partial class AccessTokenProvider
         catch (Microsoft.Extensions.Options.OptionsValidationException)
         {
         }
+
+        _auth0Settings = Auth0SettingsOf(gateway);
+        gateway.Changed += OnGatewayChanged;
     }
 
     /// <summary>The token to send now. Completes synchronously, allocating nothing, whenever the in-process copy is usable.</summary>
@@ -101,8 +105,59 @@ internal sealed partial class AccessTokenProvider
             : TokenReadiness.Unavailable;
     }
 
+    /// <summary>Cancelled when the background refresh of <paramref name="environment"/> should look again at once.</summary>
+    public CancellationToken Nudges(string environment) => SlotFor(environment).Nudges;
+
     /// <summary>The replica's current token for an environment, usable or not, without fetching one.</summary>
     public AccessToken? Peek(string environment) => _slots.TryGetValue(environment, out var slot) ? slot.State.Token : null;
+
+    private static Dictionary<string, Auth0Options> Auth0SettingsOf(LiveOptions<GatewayOptions> gateway)
+    {
+        try
+        {
+            return gateway.Current.Environments.ToDictionary(pair => pair.Key, pair => pair.Value.Auth0, StringComparer.OrdinalIgnoreCase);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// An environment whose Auth0 settings changed (a fixed secret, another audience) is tried again at once: its
+    /// back-off belonged to the old settings. A token got for other parameters than the new ones is dropped; one got
+    /// with the old secret stays good.
+    /// </summary>
+    private void OnGatewayChanged(GatewayOptions options)
+    {
+        var before = _auth0Settings;
+        _auth0Settings = options.Environments.ToDictionary(pair => pair.Key, pair => pair.Value.Auth0, StringComparer.OrdinalIgnoreCase);
+        foreach (var (environment, settings) in _auth0Settings)
+        {
+            if (before.TryGetValue(environment, out var old) && !Auth0Options.SameSettings(old, settings))
+            {
+                _ = ResetAsync(environment, dropToken: TokenCacheKey.For(old) != TokenCacheKey.For(settings));
+            }
+        }
+    }
+
+    private async Task ResetAsync(string environment, bool dropToken)
+    {
+        var slot = SlotFor(environment);
+        await slot.Gate.WaitAsync();
+        try
+        {
+            var state = slot.State;
+            slot.State = dropToken ? SlotState.Empty : state with { Failures = 0, NextAttemptAt = DateTimeOffset.MinValue, LastFailure = null, Refusals = 0 };
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+
+        Log.SettingsChanged(_logger, environment);
+        slot.Nudge();
+    }
 
     private TokenSlot SlotFor(string environment) => _slots.GetOrAdd(environment, static (name, metrics) =>
     {
@@ -182,7 +237,7 @@ internal sealed partial class AccessTokenProvider
         }
 
         // This replica's own failure carries the back-off it computed; another replica's is backed off from anew.
-        var delay = result.Source == TokenSource.Auth0 && result.RetryAfter is { } computed ? computed : Backoff(slot.State.Failures + 1, result.RetryAfter);
+        var delay = result.Source == TokenSource.Auth0 && result.RetryAfter is { } computed ? computed : Backoff(slot.State.Failures + 1, result.RetryAfter, WithoutToken(slot, result));
         return Failed(environment, slot, rule, result, delay);
     }
 
@@ -202,7 +257,7 @@ internal sealed partial class AccessTokenProvider
         }
 
         activity?.SetStatus(ActivityStatusCode.Error, outcome);
-        return result.WithRetryAfter(Backoff(slot.State.Failures + 1, result.RetryAfter));
+        return result.WithRetryAfter(Backoff(slot.State.Failures + 1, result.RetryAfter, WithoutToken(slot, result)));
     }
 
     /// <summary>Backs off after a failure; a trigger that keeps a usable token is answered with it meanwhile.</summary>
@@ -252,16 +307,28 @@ internal sealed partial class AccessTokenProvider
     /// together); Auth0's Retry-After, or another replica's failure marker, honoured up to RetryMaxDelay and no
     /// longer: a confused endpoint asking for ten minutes must not stop token fetching for ten minutes.
     /// </summary>
-    internal TimeSpan Backoff(int failures, TimeSpan? retryAfter)
+    internal TimeSpan Backoff(int failures, TimeSpan? retryAfter, bool withoutToken = false)
     {
         var options = _options.Current;
         var capped = options.ExponentialDelay(failures);
+        if (withoutToken && capped > options.RetryMaxDelayWithoutToken)
+        {
+            capped = options.RetryMaxDelayWithoutToken;
+        }
+
         var delay = (capped / 2) + (capped / 2 * _jitter.Next());
         return retryAfter is { } asked && options.AtMostRetryMaxDelay(asked) is var honoured && honoured > delay ? honoured : delay;
     }
 
+    /// <summary>This replica cannot serve the environment until a token comes, and the failure may pass by itself.</summary>
+    private bool WithoutToken(TokenSlot slot, TokenResult failure) =>
+        failure.Failure != TokenFailure.Rejected && slot.State.Token?.IsUsableAt(_clock.GetUtcNow()) != true;
+
     private static partial class Log
     {
+        [LoggerMessage(3, LogLevel.Information, "Auth0 settings of environment {Environment} changed: its back-off is reset and a token is fetched at once if one is needed")]
+        public static partial void SettingsChanged(ILogger logger, string environment);
+
         [LoggerMessage(1, LogLevel.Information, "Token for environment {Environment} from {Source}, expiring {ExpiresAt:O}, refresh due {RefreshAt:O}")]
         public static partial void TokenAdopted(ILogger logger, string environment, TokenSource source, DateTimeOffset expiresAt, DateTimeOffset refreshAt);
 

@@ -28,6 +28,14 @@ public sealed class TokenOptions
     /// <summary>Longest wait between token requests while the token endpoint keeps failing.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Longest wait between token requests while this replica holds no token it may send (it is not Ready, and every
+    /// request gets 503), so it is Ready within seconds of Auth0 answering; a replica with a usable token waits up to
+    /// <see cref="RetryMaxDelay"/>. Auth0's own Retry-After is honoured as before. Credentials Auth0 refuses wait as long
+    /// as ever: they do not come right by themselves, and a fixed secret starts a fetch at once.
+    /// </summary>
+    public TimeSpan RetryMaxDelayWithoutToken { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long one replica may hold the Redis lock while it fetches; a crashed holder blocks the others no longer.</summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -82,6 +90,11 @@ public sealed class TokenOptions
             if (options.RetryInitialDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryInitialDelay)
             {
                 failures.Add($"{SectionName}:RetryInitialDelay must be more than zero and RetryMaxDelay at least as long.");
+            }
+
+            if (options.RetryMaxDelayWithoutToken <= TimeSpan.Zero)
+            {
+                failures.Add($"{SectionName}:RetryMaxDelayWithoutToken must be more than zero.");
             }
 
             if (options.LockTimeout <= options.RequestTimeout)

@@ -49,6 +49,8 @@ internal sealed partial class TokenRefreshService(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the attempt: a nudge during it (a secret fixed meanwhile) makes the next attempt at once.
+            var nudges = tokens.Nudges(environment);
             try
             {
                 // A failure is logged and counted by the provider, which also sets when to try again.
@@ -69,9 +71,14 @@ internal sealed partial class TokenRefreshService(
             }
 
             var sleep = tokens.NextRefreshAt(environment) - clock.GetUtcNow();
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, nudges);
             try
             {
-                await Task.Delay(sleep < MinimumSleep ? MinimumSleep : sleep > MaximumSleep ? MaximumSleep : sleep, clock, stoppingToken);
+                await Task.Delay(sleep < MinimumSleep ? MinimumSleep : sleep > MaximumSleep ? MaximumSleep : sleep, clock, wake.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Nudged: the environment's Auth0 settings changed.
             }
             catch (OperationCanceledException)
             {

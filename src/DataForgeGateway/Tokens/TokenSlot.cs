@@ -1,9 +1,11 @@
 namespace DataForgeGateway.Tokens;
 
 /// <summary>One environment's token on this replica: its state is replaced whole under the gate and read without it.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A slot lives as long as the process; a source that was never linked to a timer holds nothing to release.")]
 internal sealed class TokenSlot
 {
     private volatile SlotState _state = SlotState.Empty;
+    private CancellationTokenSource _nudge = new();
 
     public SlotState State
     {
@@ -12,6 +14,12 @@ internal sealed class TokenSlot
     }
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>Cancelled when the background refresh should look again now, not at its next planned time.</summary>
+    public CancellationToken Nudges => Volatile.Read(ref _nudge).Token;
+
+    /// <summary>Wakes the background refresh (the environment's Auth0 settings changed).</summary>
+    public void Nudge() => Interlocked.Exchange(ref _nudge, new CancellationTokenSource()).Cancel();
 }
 
 /// <param name="Token">The token requests are given.</param>

@@ -24,7 +24,7 @@ public sealed class ReadinessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_a_token_and_without_DataForge_readiness_is_degraded_and_says_why()
+    public async Task Without_a_token_a_replica_is_not_ready_and_says_why_and_probes_never_ask_Auth0()
     {
         _sandbox.Switches.TokenEndpointStatus = 503;
 
@@ -37,8 +37,16 @@ public sealed class ReadinessTests : IAsyncLifetime
 
         var entries = await ReadyEntriesAsync(gateway, until: e => e.GetProperty("dataforge:stage").GetProperty("status").GetString() == "Degraded");
 
-        Assert.Equal("Degraded", entries.GetProperty("token:stage").GetProperty("status").GetString());
+        Assert.Equal("Unhealthy", entries.GetProperty("token:stage").GetProperty("status").GetString());
         Assert.Contains("No usable token", entries.GetProperty("token:stage").GetProperty("description").GetString());
+        using (var management = new HttpClient { BaseAddress = gateway.ManagementAddress })
+        {
+            using var ready = await management.GetAsync("/health/ready");
+            using var live = await management.GetAsync("/health/live");
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode); // liveness never depends on Auth0
+        }
+
         await Eventually.HoldsAsync(() => _sandbox.Recorder.TokenRequests == 1, "the start-up token request has failed");
         var probesOfAuth0 = _sandbox.Recorder.TokenRequests;
         await ReadyEntriesAsync(gateway, until: _ => true);

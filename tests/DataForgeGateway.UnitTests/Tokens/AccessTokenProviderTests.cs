@@ -21,12 +21,13 @@ public sealed class AccessTokenProviderTests : IDisposable
     private readonly ScriptedEndpoint _auth0;
     private readonly RecordingStore _store = new();
     private readonly ServiceProvider _services;
+    private readonly IConfigurationRoot _configuration;
     private double _random = 0.5;
 
     public AccessTokenProviderTests()
     {
         _auth0 = new ScriptedEndpoint();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var configuration = _configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:DefaultEnvironment"] = "stage",
             ["Gateway:Environments:stage:BaseUrl"] = "http://127.0.0.1:1",
@@ -36,6 +37,7 @@ public sealed class AccessTokenProviderTests : IDisposable
             ["Gateway:Environments:stage:Auth0:Audience"] = "https://stage.api",
             ["Gateway:Tokens:RetryInitialDelay"] = "00:00:01",
             ["Gateway:Tokens:RetryMaxDelay"] = "00:00:08",
+            ["Gateway:Tokens:RetryMaxDelayWithoutToken"] = "00:00:08",
         }).Build();
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
@@ -98,6 +100,26 @@ public sealed class AccessTokenProviderTests : IDisposable
 
         Assert.Equal(delaysMs, seen);
         Assert.Equal(delaysMs.Length, _auth0.Requests);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, new[] { 1000, 2000, 3000, 3000 })]   // Auth0 down: capped at 3 s, the replica has no token
+    [InlineData(HttpStatusCode.Unauthorized, new[] { 1000, 2000, 4000, 8000 })]         // credentials refused: up to RetryMaxDelay as ever
+    public async Task Without_a_usable_token_a_failure_that_may_pass_backs_off_at_most_RetryMaxDelayWithoutToken(HttpStatusCode answer, int[] delaysMs)
+    {
+        _random = 1.0;
+        _configuration["Gateway:Tokens:RetryMaxDelayWithoutToken"] = "00:00:03";
+        _auth0.Answer = answer;
+        var seen = new List<int>();
+        foreach (var _ in delaysMs)
+        {
+            var result = await Tokens.GetAsync("stage", CancellationToken.None);
+            Assert.False(result.Succeeded);
+            seen.Add((int)result.RetryAfter!.Value.TotalMilliseconds);
+            _clock.Advance(result.RetryAfter.Value);
+        }
+
+        Assert.Equal(delaysMs, seen);
     }
 
     [Fact]
