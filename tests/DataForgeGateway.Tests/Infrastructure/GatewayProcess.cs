@@ -30,6 +30,11 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public Uri ProxyAddress => new($"http://127.0.0.1:{ProxyPort}");
 
+    public Uri ManagementAddress => new($"http://127.0.0.1:{ManagementPort}");
+
+    /// <summary>Whether the process has ended (by itself: the tests stop it only through <see cref="StopAsync"/>).</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Everything it printed so far, standard output and error.</summary>
     public string Output
     {
@@ -42,8 +47,12 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the gateway in front of <paramref name="sandbox"/> with <paramref name="settings"/> on top, from <paramref name="workingDirectory"/>.</summary>
-    public static async Task<GatewayProcess> StartAsync(SandboxHost sandbox, IDictionary<string, string>? settings = null, string? workingDirectory = null)
+    /// <summary>
+    /// Starts the gateway in front of <paramref name="sandbox"/> with <paramref name="settings"/> on top, from
+    /// <paramref name="workingDirectory"/>; the sandbox settings named in <paramref name="without"/> are left out
+    /// (for values that come from a mounted Secret instead, which the command line would override).
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(SandboxHost sandbox, IDictionary<string, string>? settings = null, string? workingDirectory = null, IEnumerable<string>? without = null)
     {
         var proxyPort = FreePort.Next();
         var managementPort = FreePort.Next();
@@ -53,6 +62,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             all[key] = value;
+        }
+
+        foreach (var key in without ?? [])
+        {
+            all.Remove(key);
         }
 
         var gatewayDll = typeof(Program).Assembly.Location;
@@ -65,7 +79,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         start.ArgumentList.Add(gatewayDll);
         foreach (var (key, value) in all)
         {
-            start.ArgumentList.Add($"--{key}={value}");
+            if (value is not null)
+            {
+                start.ArgumentList.Add($"--{key}={value}");
+            }
         }
 
         var gateway = new GatewayProcess(Process.Start(start)!, proxyPort, managementPort);

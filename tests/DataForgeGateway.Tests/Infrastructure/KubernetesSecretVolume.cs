@@ -5,7 +5,7 @@ namespace DataForgeGateway.Tests.Infrastructure;
 /// is a symlink to it, and each key is a symlink into <c>..data</c>. An update writes a new timestamped folder and
 /// swaps <c>..data</c> to it atomically (a rename over the old link); the key symlinks never change.
 /// </summary>
-public sealed class KubernetesSecretVolume : IDisposable
+public sealed class KubernetesSecretVolume : ISecretFolder
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("dfgw-k8s-secret-");
     private int _version;
