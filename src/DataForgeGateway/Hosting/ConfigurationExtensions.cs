@@ -32,7 +32,19 @@ public static class ConfigurationExtensions
 
         // The host reads only shutdownTimeoutSeconds by itself; HostOptions:ShutdownTimeout (which the chart sets)
         // bounds how long requests in flight are drained after SIGTERM.
-        builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
+        // Bound leniently: the host reads these while it is built, before the configuration is checked; a value that
+        // does not read (ShutdownTimeout=soon) is then reported in one line by the checks, not as a crash.
+        var hostOptions = builder.Configuration.GetSection("HostOptions");
+        builder.Services.Configure<HostOptions>(options =>
+        {
+            try
+            {
+                hostOptions.Bind(options);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        });
 
         builder.Services.AddOptions<SecretsDirectoryOptions>()
             .Configure(options => options.Path = builder.Configuration[SecretsDirectoryKey])

@@ -34,6 +34,11 @@ public sealed class ConfigurationTests
         { "Gateway:Metrics:AllFrameworkInstruments", "yes", "Gateway:Metrics:AllFrameworkInstruments cannot be read as Boolean." },
         { "Gateway:Audit:Stdout", "maybe", "Gateway:Audit:Stdout cannot be read as Boolean." },
         { "Gateway:Tokens:RequestTimeout", "ten seconds", "Gateway:Tokens:RequestTimeout cannot be read as TimeSpan." },
+        { "HostOptions:ShutdownTimout", "00:00:20", "HostOptions:ShutdownTimout is not a setting the gateway knows: did you mean HostOptions:ShutdownTimeout?" },
+        { "HostOptions:ShutdownTimeout", "soon", "HostOptions:ShutdownTimeout cannot be read as TimeSpan." },
+        { "Gatway:DefaultEnvironment", "stage", "Gatway:DefaultEnvironment is not a setting the gateway knows: did you mean Gateway:DefaultEnvironment?" },
+        { "Kestrel:Limits:MaxRequestHeaderTotalSize", "65536", "Kestrel:Limits:MaxRequestHeaderTotalSize is not a setting the gateway knows: did you mean Kestrel:Limits:MaxRequestHeadersTotalSize?" },
+        { "Gateway:Redis:ReadinessWhenDown", "Sometimes", "Gateway:Redis:ReadinessWhenDown cannot be read as" },
     };
 
     [Theory]

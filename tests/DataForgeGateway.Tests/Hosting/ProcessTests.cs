@@ -63,6 +63,11 @@ public sealed class ProcessTests : IAsyncLifetime
 
         Assert.Equal(0, exitCode);
         Assert.NotEqual(HttpStatusCode.OK, status);
+
+        // Audited as the gateway's own doing, not as a caller who went away.
+        var cut = gateway.Output.Split('\n').Where(line => line.Contains("\"outcome\"", StringComparison.Ordinal)).Select(line => JsonDocument.Parse(line[line.IndexOf('{', StringComparison.Ordinal)..]).RootElement).Last();
+        Assert.Equal("gateway_shutdown", cut.GetProperty("outcome").GetString());
+        Assert.Equal(503, cut.GetProperty("status").GetInt32());
     }
 
     [Fact]
