@@ -94,7 +94,7 @@ internal sealed class Deployment : IAsyncDisposable
             deployment.AddKey(caller);
         }
 
-        await Task.WhenAll(deployment.Replicas.Select(deployment.StartReplicaAsync));
+        await Task.WhenAll(deployment.Replicas.Select(replica => deployment.StartReplicaAsync(replica)));
         return deployment;
     }
 
@@ -128,8 +128,8 @@ internal sealed class Deployment : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts (or starts again) replica <paramref name="replica"/> on its ports and waits until it is ready.</summary>
-    public async Task StartReplicaAsync(Replica replica)
+    /// <summary>Starts (or starts again) replica <paramref name="replica"/> on its ports and, unless told otherwise, waits until it is ready.</summary>
+    public async Task StartReplicaAsync(Replica replica, bool waitUntilReady = true)
     {
         var generation = replica.Generations++;
         var bin = _options.Bin("src/DataForgeGateway");
@@ -145,6 +145,7 @@ internal sealed class Deployment : IAsyncDisposable
             "--Gateway:Environments:stage:Auth0:Audience", Audience,
             "--Gateway:Environments:stage:UpstreamTimeout", "00:00:02",
             "--Gateway:SecretsDirectory", SecretsDirectory,
+            "--Gateway:SecretsPollInterval", "00:00:01",
             "--Gateway:Redis:ConnectionString", $"127.0.0.1:{RedisPort}",
             "--Gateway:Redis:OperationTimeout", "00:00:00.500",
             "--Gateway:Tokens:RetryInitialDelay", Format(_options.RetryInitialDelay),
@@ -170,8 +171,11 @@ internal sealed class Deployment : IAsyncDisposable
         }
 
         replica.Process = process;
-        await WaitUntilAsync(new Uri($"http://127.0.0.1:{replica.ManagementPort}/health/ready"), process.Name, process);
-        replica.InRotation = true;
+        if (waitUntilReady)
+        {
+            await WaitUntilAsync(new Uri($"http://127.0.0.1:{replica.ManagementPort}/health/ready"), process.Name, process);
+            replica.InRotation = true;
+        }
     }
 
     /// <summary>Sets the sandbox's fault switches: every active sandbox fault at once.</summary>
@@ -188,6 +192,32 @@ internal sealed class Deployment : IAsyncDisposable
     }
 
     public Task RevokeTokensAsync() => SendControlAsync(HttpMethod.Post, "/_sandbox/revoke-tokens");
+
+    /// <summary>Bad values in the mounted secret that every replica reads at once: a malformed hash and a typo'd key.</summary>
+    public void WriteBadSecrets()
+    {
+        WriteSecret($"Gateway__Callers__{LoadCallers[0]}__Keys__{_keyIndex.GetValueOrDefault(LoadCallers[0]) + 1}__Sha256", "not-a-sha256-hash");
+        WriteSecret("Gateway__Environments__stage__Auth0__ClientSecrt", "soak-typo");
+    }
+
+    /// <summary>The bad values of <see cref="WriteBadSecrets"/> taken out again.</summary>
+    public void RemoveBadSecrets()
+    {
+        File.Delete(Path.Combine(SecretsDirectory, $"Gateway__Callers__{LoadCallers[0]}__Keys__{_keyIndex.GetValueOrDefault(LoadCallers[0]) + 1}__Sha256"));
+        File.Delete(Path.Combine(SecretsDirectory, "Gateway__Environments__stage__Auth0__ClientSecrt"));
+    }
+
+    /// <summary>A client secret Auth0 refuses in the mounted secret (a wrong paste), or the right one back.</summary>
+    public void WriteClientSecretFile(bool right)
+    {
+        var wrong = NewSecret("wrong-client-secret");
+        if (!right)
+        {
+            Secrets.Add(wrong);
+        }
+
+        WriteSecret("Gateway__Environments__stage__Auth0__ClientSecret", right ? ClientSecret : wrong);
+    }
 
     /// <summary>The client secret rotated in Auth0 and in the mounted secret, as an operator rotates it.</summary>
     public async Task RotateClientSecretAsync()
@@ -305,6 +335,9 @@ internal sealed class Replica(int index, int proxyPort, int managementPort)
     public int ManagementPort { get; } = managementPort;
 
     public ManagedProcess Process { get; set; } = null!;
+
+    /// <summary>Set while the soak itself stops and starts the replica: its exit then is no violation.</summary>
+    public bool Restarting { get; set; }
 
     public int Generations { get; set; }
 

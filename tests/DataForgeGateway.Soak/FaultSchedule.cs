@@ -136,6 +136,7 @@ internal sealed class FaultSchedule(Observations observations, SoakOptions optio
     public async Task RestartAsync(Deployment deployment, Replica replica)
     {
         replica.InRotation = false;
+        replica.Restarting = true;
         await Task.Delay(TimeSpan.FromSeconds(1)); // endpoints and the ingress stop sending to it
         var process = replica.Process;
         if (!await process.StopAsync(TimeSpan.FromSeconds(20)))
@@ -148,6 +149,7 @@ internal sealed class FaultSchedule(Observations observations, SoakOptions optio
         }
 
         await deployment.StartReplicaAsync(replica);
+        replica.Restarting = false;
     }
 }
 

@@ -22,12 +22,16 @@ internal sealed class SoakRun(SoakOptions options, Deployment deployment, Observ
         var loading = load.RunAsync(workers: 6, stopLoad.Token);
         using var stopSampling = new CancellationTokenSource();
         var sampling = SampleMemoryAsync(stopSampling.Token);
+        var watching = WatchForExitsAsync(stopSampling.Token);
 
         await Task.Delay(TimeSpan.FromSeconds(15));
         await RecoverAsync("warm-up");
 
         // The mandatory events go in at random places of the first episodes; the rest is drawn at random.
-        var mandatory = new Queue<Func<Task>>(new Func<Task>[] { RollingRestartAsync, RotateKeysAsync, RotateClientSecretAsync }.OrderBy(_ => _random.Next()));
+        var mandatory = new Queue<Func<Task>>(new Func<Task>[]
+        {
+            RollingRestartAsync, RotateKeysAsync, RotateClientSecretAsync, BadSecretSwapAsync, StartWhileAuth0IsDownAsync, SecretFixedBySwapAsync,
+        }.OrderBy(_ => _random.Next()));
         var duration = TimeSpan.FromMinutes(options.Minutes);
         for (var episode = 0; clock.Elapsed < duration || mandatory.Count > 0; episode++)
         {
@@ -48,11 +52,13 @@ internal sealed class SoakRun(SoakOptions options, Deployment deployment, Observ
         var (tokenRequests, tokensIssued) = await deployment.SandboxStatsAsync();
         await stopSampling.CancelAsync();
         await sampling;
+        await watching;
 
         // Stopped as Kubernetes stops pods: each drains and writes its audit queue out before it exits.
         foreach (var replica in deployment.Replicas)
         {
             replica.InRotation = false;
+            replica.Restarting = true;
             var process = replica.Process;
             if (!await process.StopAsync(TimeSpan.FromSeconds(20)) || process.ExitCode != 0)
             {
@@ -149,6 +155,151 @@ internal sealed class SoakRun(SoakOptions options, Deployment deployment, Observ
         faults.CountRevocation();
         await RecoverAsync("client-secret-rotation");
     });
+
+    /// <summary>
+    /// Bad values written into the Secret every replica mounts: each must refuse them (readiness says so), stay up and
+    /// go on serving several looks later; then the values are taken out again.
+    /// </summary>
+    private Task BadSecretSwapAsync() => faults.EventAsync("bad-secret-swap", async () =>
+    {
+        deployment.WriteBadSecrets();
+        await UntilEveryReadinessAsync("refusing the bad secret", (status, body) => status == HttpStatusCode.OK && body.Contains("\"failures\"", StringComparison.Ordinal));
+        await Task.Delay(TimeSpan.FromSeconds(4)); // four more looks at the folder (Gateway:SecretsPollInterval 1 s)
+        await RecoverAsync("bad-secret-swap");
+        deployment.RemoveBadSecrets();
+        await UntilEveryReadinessAsync("back on the whole secret", (status, body) => status == HttpStatusCode.OK && !body.Contains("\"failures\"", StringComparison.Ordinal));
+    });
+
+    /// <summary>A replica restarted while Auth0 answers nothing: Ready only once it holds a token (its peers', from Redis), and then it serves.</summary>
+    private Task StartWhileAuth0IsDownAsync() => faults.EventAsync("replica-start-auth0-down", async () =>
+    {
+        var auth0Down = Fault.All.Single(f => f.Name == "auth0-down");
+        await faults.StartAsync(auth0Down, deployment);
+        var replica = deployment.Replicas[faults.NextReplica()];
+        replica.InRotation = false;
+        replica.Restarting = true;
+        if (!await replica.Process.StopAsync(TimeSpan.FromSeconds(20)))
+        {
+            observations.Violation($"{replica.Process.Name} did not stop within 20 s of SIGTERM");
+        }
+
+        await deployment.StartReplicaAsync(replica, waitUntilReady: false);
+        replica.Restarting = false;
+
+        // For five seconds with Auth0 down: whenever it says Ready, it must serve (a peer's token in Redis makes it so).
+        var watched = Stopwatch.StartNew();
+        while (watched.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            try
+            {
+                using var ready = await deployment.Http.GetAsync(new Uri($"http://127.0.0.1:{replica.ManagementPort}/health/ready"));
+                if (ready.StatusCode == HttpStatusCode.OK)
+                {
+                    var status = await load.SendAsync(replica, Deployment.ProbeCaller, Operation.Sources, "a Ready replica serves (Auth0 down)");
+                    if (status != HttpStatusCode.OK)
+                    {
+                        observations.Violation($"{replica.Process.Name} was Ready with Auth0 down but answered {(int?)status}");
+                        break;
+                    }
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        await faults.ClearAsync(auth0Down, deployment);
+        await UntilEveryReadinessAsync("Ready once Auth0 answers", (status, _) => status == HttpStatusCode.OK);
+        replica.InRotation = true;
+        await RecoverAsync("replica-start-auth0-down");
+    });
+
+    /// <summary>
+    /// A client secret Auth0 refuses written into the Secret and every token revoked: no replica can serve, and none is
+    /// Ready. The right secret written back: every replica Ready again within the recovery bound (its back-off reset).
+    /// </summary>
+    private Task SecretFixedBySwapAsync() => faults.EventAsync("secret-fixed-by-swap", async () =>
+    {
+        deployment.WriteClientSecretFile(right: false);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // two looks at the folder
+        await deployment.RevokeTokensAsync();
+        faults.CountRevocation();
+        await UntilEveryReadinessAsync("not Ready on a refused secret", (status, _) => status == HttpStatusCode.ServiceUnavailable, poke: true);
+        await Task.Delay(TimeSpan.FromSeconds(5)); // refused a few times: the back-off has grown
+        deployment.WriteClientSecretFile(right: true);
+        var clock = Stopwatch.StartNew();
+        await UntilEveryReadinessAsync("Ready again after the fix", (status, _) => status == HttpStatusCode.OK);
+        lock (_recoveries)
+        {
+            _recoveries.Add(("secret-fixed-by-swap (to Ready)", clock.Elapsed.TotalSeconds));
+        }
+
+        if (clock.Elapsed > options.RecoveryBound)
+        {
+            observations.Violation($"replicas took {clock.Elapsed.TotalSeconds:F1} s to be Ready after the client secret was fixed (bound {options.RecoveryBound.TotalSeconds} s)");
+        }
+
+        await RecoverAsync("secret-fixed-by-swap");
+    });
+
+    /// <summary>Waits until every replica's readiness satisfies <paramref name="done"/> (15 s at most, else a violation); <paramref name="poke"/> sends a request first each time.</summary>
+    private async Task UntilEveryReadinessAsync(string what, Func<HttpStatusCode, string, bool> done, bool poke = false)
+    {
+        var deadline = Stopwatch.StartNew();
+        foreach (var replica in deployment.Replicas)
+        {
+            while (true)
+            {
+                if (poke)
+                {
+                    await load.SendAsync(replica, Deployment.ProbeCaller, Operation.Sources, $"readiness ({what})");
+                }
+
+                using var response = await deployment.Http.GetAsync(new Uri($"http://127.0.0.1:{replica.ManagementPort}/health/ready"));
+                if (done(response.StatusCode, await response.Content.ReadAsStringAsync()))
+                {
+                    break;
+                }
+
+                if (deadline.Elapsed > TimeSpan.FromSeconds(15))
+                {
+                    observations.Violation($"{replica.Process.Name} still not {what} after 15 s");
+                    return;
+                }
+
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>No replica exits unless the soak told it to.</summary>
+    private async Task WatchForExitsAsync(CancellationToken stop)
+    {
+        var reported = new HashSet<ManagedProcess>();
+        while (!stop.IsCancellationRequested)
+        {
+            foreach (var replica in deployment.Replicas)
+            {
+                var process = replica.Process;
+                if (!replica.Restarting && process.HasExited && reported.Add(process))
+                {
+                    observations.Violation($"{process.Name} exited by itself (exit {process.ExitCode}); see {process.ErrorPath}");
+                }
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 
     private async Task UntilEveryReplicaAsync(string what, Dictionary<string, string> keys, Func<HttpStatusCode?, bool> done)
     {

@@ -1,3 +1,4 @@
+using OpenTelemetry.Metrics;
 using DataForgeGateway.Redis;
 using DataForgeGateway.Settings;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -25,6 +26,14 @@ public static class HealthCheckExtensions
             checks.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(2));
         }
 
+        builder.Services.AddSingleton<ReadinessMetrics>();
+        builder.Services.AddSingleton<IHealthCheckPublisher>(provider => provider.GetRequiredService<ReadinessMetrics>());
+        builder.Services.Configure<HealthCheckPublisherOptions>(options =>
+        {
+            options.Period = ReadinessMetrics.Period;
+            options.Predicate = check => check.Tags.Contains(ReadyTag);
+        });
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(ReadinessMetrics.MeterName));
         builder.Services.AddHttpClient(DataForgeReachabilityCheck.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(3));
 
         // The environments configured at start-up; one added later is served, but gets its checks at the next restart.

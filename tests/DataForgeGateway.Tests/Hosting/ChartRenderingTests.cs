@@ -54,6 +54,22 @@ public sealed class ChartRenderingTests : IClassFixture<ChartRenderingTests.Rend
     }
 
     [Fact]
+    public async Task A_rollout_never_takes_out_a_serving_pod_before_its_replacement_is_ready_and_probes_mean_what_the_gateway_means()
+    {
+        var deployment = Single(await _renderer.RenderAsync(ValidValues), "Deployment");
+        var container = (YamlMappingNode)((YamlSequenceNode)Node(deployment, "spec", "template", "spec", "containers"))[0];
+
+        Assert.Equal("0", Text(deployment, "spec", "strategy", "rollingUpdate", "maxUnavailable"));
+        Assert.True(int.Parse(Text(deployment, "spec", "minReadySeconds")!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.NotNull(Text(deployment, "spec", "progressDeadlineSeconds"));
+
+        // Liveness is the process alone (a restart fixes no outage); readiness is "can serve now".
+        Assert.Equal("/health/live", Text(container, "livenessProbe", "httpGet", "path"));
+        Assert.Equal("/health/live", Text(container, "startupProbe", "httpGet", "path"));
+        Assert.Equal("/health/ready", Text(container, "readinessProbe", "httpGet", "path"));
+    }
+
+    [Fact]
     public async Task The_drain_fits_the_grace_period_and_a_grace_period_too_short_is_refused()
     {
         var objects = await _renderer.RenderAsync(ValidValues + "\nterminationGracePeriodSeconds: 60\npreStopSeconds: 15\n");
