@@ -27,6 +27,12 @@ public sealed class SandboxSwitches
     /// <summary>When set, DataForge's answers carry this <c>Cache-Control</c>, as a DataForge that says how long an answer keeps.</summary>
     public string? ApiCacheControl { get; set; }
 
+    /// <summary>When set, DataForge's answers carry this <c>Vary</c>, as a DataForge whose answers depend on request headers.</summary>
+    public string? ApiVary { get; set; }
+
+    /// <summary>When set, the source lists are padded to about this many bytes, as a large answer.</summary>
+    public int? ApiPaddingBytes { get; set; }
+
     /// <summary>When set, the tenant's client secret from now on, as after a rotation in the Auth0 dashboard.</summary>
     public string? ClientSecret { get; set; }
 }

@@ -12,9 +12,12 @@ public static class ExternalApi
         var external = app.MapGroup("/external").AddEndpointFilter(RecordAndAuthorizeAsync);
         external.MapPost("/source-pull/{sourceId}", (string sourceId) => PullSource(sourceId));
         external.MapPost("/inputs-filtered", (HttpContext context) => FilterInputs(context));
-        external.MapGet("/sources", (string? projectId) => Results.Json(Catalog.Sources(projectId, null)));
-        external.MapGet("/sources-filtered-by-name/{filter}", (string filter, string? projectId) => Results.Json(Catalog.Sources(projectId, filter)));
+        external.MapGet("/sources", (string? projectId, SandboxSwitches switches) => Sources(Catalog.Sources(projectId, null), switches));
+        external.MapGet("/sources-filtered-by-name/{filter}", (string filter, string? projectId, SandboxSwitches switches) => Sources(Catalog.Sources(projectId, filter), switches));
     }
+
+    private static IResult Sources(object sources, SandboxSwitches switches) =>
+        switches.ApiPaddingBytes is { } padding ? Results.Json(new { sources, padding = new string('x', padding) }) : Results.Json(sources);
 
     private static async ValueTask<object?> RecordAndAuthorizeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
@@ -36,6 +39,11 @@ public static class ExternalApi
         if (switches.ApiCacheControl is { } cacheControl)
         {
             context.Response.Headers.CacheControl = cacheControl;
+        }
+
+        if (switches.ApiVary is { } vary)
+        {
+            context.Response.Headers.Vary = vary;
         }
 
         var result = switches.ApiLeaks ? Leak(context) : status == StatusCodes.Status200OK ? await next(invocation) : Reject(status);

@@ -79,7 +79,8 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
         }
         else
         {
-            record.Path = PathMask.Mask(context.Request.Path.Value);
+            // The gateway's own endpoint (the OpenAPI document) by its route; anything else masked.
+            record.Path = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? PathMask.Mask(context.Request.Path.Value);
         }
 
         record.Outcome = Outcome(context, record);
@@ -124,13 +125,14 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
         return record.Status switch
         {
             401 or 403 => "denied",
-            400 or 413 or 415 or 431 => "invalid",
+            400 or 413 or 415 or 422 or 431 => "invalid",
+            409 => "conflict",
             404 or 405 => "not_found",
             429 => "rate_limited",
             502 or 504 => "upstream_error",
             503 => "unavailable",
             >= 500 => "error",
-            _ => record.UpstreamStatus is null ? "error" : "forwarded",
+            _ => record.UpstreamStatus is not null ? "forwarded" : record.Status < 400 ? "served" : "error",
         };
     }
 }

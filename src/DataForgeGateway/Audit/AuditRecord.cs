@@ -15,7 +15,7 @@ public sealed class AuditRecord : IRequestTraceFeature, IRateLimitFeature
 {
     public DateTimeOffset Time { get; set; }
 
-    /// <summary>forwarded, replayed, shared, cached, denied, invalid, not_found, rate_limited, unavailable, upstream_error, caller_disconnected, gateway_shutdown (cut off by the gateway's own shutdown timeout), error.</summary>
+    /// <summary>forwarded, replayed, shared, cached, served (the gateway's own answer: the OpenAPI document), denied, invalid, conflict (an Idempotency-Key in flight), not_found, rate_limited, unavailable, upstream_error, caller_disconnected, gateway_shutdown (cut off by the gateway's own shutdown timeout), error.</summary>
     public string Outcome { get; set; } = "";
 
     public string? Caller { get; set; }

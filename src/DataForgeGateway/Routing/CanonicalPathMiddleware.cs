@@ -25,9 +25,24 @@ internal static class CanonicalPathMiddleware
             return context.WriteProblemAsync(GatewayProblem.ApiKeyInPath, "Send the key in the X-Api-Key header only, and treat the one you sent as leaked: rotate it.");
         }
 
-        return WhyNotCanonical(path) is { } reason
-            ? context.WriteProblemAsync(GatewayProblem.PathNotCanonical, reason)
-            : next(context);
+        if (WhyNotCanonical(path) is { } reason)
+        {
+            return context.WriteProblemAsync(GatewayProblem.PathNotCanonical, reason);
+        }
+
+        if (HopByHopHeaders.Check(context) is { } hop)
+        {
+            return context.WriteProblemAsync(GatewayProblem.InvalidRequest, hop);
+        }
+
+        // Methods are case-sensitive (RFC 9110 §9.1): routing matches "post" to POST, and it is not the same method.
+        if (context.GetDataForgeRoute() is { } route && !string.Equals(context.Request.Method, route.Operation.Method, StringComparison.Ordinal))
+        {
+            context.Response.Headers.Allow = route.Operation.Method;
+            return context.WriteProblemAsync(GatewayProblem.MethodNotAllowed, $"This operation takes {route.Operation.Method} (methods are case-sensitive).");
+        }
+
+        return next(context);
     });
 
     internal static string? WhyNotCanonical(ReadOnlySpan<char> path)

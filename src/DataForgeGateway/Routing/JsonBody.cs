@@ -18,7 +18,9 @@ internal static class JsonBody
         JsonDocument json;
         try
         {
-            json = JsonDocument.Parse(body);
+            // A UTF-8 byte-order mark is allowed before JSON text (RFC 8259 §8.1 lets a parser ignore it): ignored here,
+            // and never forwarded, since DataForge is sent the checked values, not these bytes.
+            json = JsonDocument.Parse(body.AsMemory(body.AsSpan().StartsWith(Utf8Bom) ? Utf8Bom.Length : 0));
         }
         catch (JsonException)
         {
@@ -90,10 +92,14 @@ internal static class JsonBody
         return copy.Length > maxBytes ? (null, StatusCodes.Status413PayloadTooLarge) : (copy.ToArray(), 0);
     }
 
+    /// <summary>JSON in UTF-8: no charset, or <c>utf-8</c> (also quoted, <c>charset="UTF-8"</c>, which RFC 9110 allows).</summary>
     public static bool IsUtf8Json(string? contentType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
         && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
-        && (!media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || media.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
+        && (!media.Charset.HasValue || Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(media.Charset) is var charset
+            && (charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)));
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     /// <summary>
     /// A member name twice (after unescaping: the last would win in one parser, the first in another), or a name or

@@ -20,8 +20,20 @@ internal sealed record SharedAnswer(
         "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
     ];
 
-    public static SharedAnswer From(HttpResponse response, byte[] body, DateTimeOffset now)
+    /// <summary>The request headers a shared answer may vary on: those in the sharing key, the negotiation headers DataForge is sent.</summary>
+    public static readonly string[] VariesOn = ["Accept", "Accept-Language"];
+
+    /// <summary>The answer as it can be shared; null when DataForge says it varies on something else (<c>Vary: *</c>, <c>Vary: Cookie</c>).</summary>
+    public static SharedAnswer? From(HttpResponse response, byte[] body, DateTimeOffset now)
     {
+        foreach (var field in response.Headers.Vary.SelectMany(value => (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        {
+            if (!VariesOn.Contains(field, StringComparer.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+        }
+
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in Kept)
         {

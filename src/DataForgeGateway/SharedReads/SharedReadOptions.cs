@@ -21,6 +21,9 @@ public sealed class SharedReadOptions
     /// <summary>Largest answer shared or cached; a larger one is passed on, and the others ask DataForge themselves.</summary>
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Longest a read waits for an identical one's answer; then it asks DataForge itself.</summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);
+
     internal sealed class Validator : IValidateOptions<SharedReadOptions>
     {
         public ValidateOptionsResult Validate(string? name, SharedReadOptions options)
@@ -34,6 +37,11 @@ public sealed class SharedReadOptions
             if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
             {
                 failures.Add($"{SectionName}:MaxBodyBytes must be from 1024 to 16777216.");
+            }
+
+            if (options.MaxWait <= TimeSpan.Zero)
+            {
+                failures.Add($"{SectionName}:MaxWait must be more than zero.");
             }
 
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

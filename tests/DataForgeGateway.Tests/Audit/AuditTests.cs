@@ -60,6 +60,10 @@ public sealed class AuditTests : GatewayTest
             ("GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.OtherCallerKey}"], "", 200, "forwarded"),
             ("GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.OtherCallerKey}"], "", 429, "rate_limited"),
             ("POST /external/source-pull/424242 HTTP/1.1", [host, key], "", 404, "forwarded"),
+            ("post /external/source-pull/19643 HTTP/1.1", [host, key], "", 405, "not_found"),   // methods are case-sensitive
+            ("GET /openapi/v1.json HTTP/1.1", [host], "", 200, "served"),
+            ("POST /external/source-pull/19643 HTTP/1.1", [host, key, "Idempotency-Key: audit-reuse-1"], "", 200, "forwarded"),
+            ("POST /external/source-pull/19644 HTTP/1.1", [host, key, "Idempotency-Key: audit-reuse-1"], "", 422, "invalid"),
         };
 
         foreach (var (request, headers, body, status, _) in cases)
@@ -73,6 +77,8 @@ public sealed class AuditTests : GatewayTest
         Assert.Equal("refused:local:caller", Text(records[8], "rate_limit"));
         Assert.Equal(GatewayHost.CallerName, Text(records[3], "caller"));
         Assert.Equal("/external/*", Text(records[3], "path"));
+        Assert.Equal("/openapi/v1.json", Text(records[11], "path"));
+        Assert.Equal(2, Sandbox.Recorder.Requests.Count(r => r.Path.StartsWith("/external/source-pull/", StringComparison.Ordinal))); // the lower-case one was not forwarded
     }
 
     [Fact]

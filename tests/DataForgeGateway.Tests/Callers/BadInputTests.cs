@@ -199,6 +199,34 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(new Uri(_sandbox.BaseUrl).Authority, Assert.Single(_sandbox.Recorder.Requests).Headers["Host"]);
     }
 
+    [Theory]
+    [InlineData("websocket")]
+    [InlineData("h2c")]
+    public async Task An_upgrade_is_ignored_so_the_method_is_kept_and_nothing_is_tunnelled(string protocol)
+    {
+        var response = await SendAsync(
+            "POST /external/source-pull/19643 HTTP/1.1", Live.Key, ["Connection: Upgrade", $"Upgrade: {protocol}", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]);
+
+        Assert.Equal(200, response.Status);
+        var forwarded = Assert.Single(_sandbox.Recorder.Requests);
+        Assert.Equal("POST", forwarded.Method);
+        Assert.DoesNotContain(forwarded.Headers.Keys, name => name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase) || name.StartsWith("Sec-WebSocket", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [InlineData("Connection: keep-alive, X-Api-Key", "Connection may name only keep-alive or close.")]
+    [InlineData("TE: gzip", "TE may name only trailers.")]
+    public async Task Hop_by_hop_options_a_proxy_could_act_on_are_refused_and_nothing_is_forwarded(string header, string detail)
+    {
+        var response = await SendAsync("GET /external/sources?projectId=1 HTTP/1.1", Live.Key, [header]);
+
+        Assert.Equal(400, response.Status);
+        var problem = JsonDocument.Parse(response.Body).RootElement;
+        Assert.Equal("urn:dataforge-gateway:problem:invalid-request", problem.GetProperty("type").GetString());
+        Assert.Equal(detail, problem.GetProperty("detail").GetString());
+        Assert.Equal(0, _sandbox.Recorder.Arrivals);
+    }
+
     [Fact]
     public async Task A_caller_within_its_scope_is_let_through()
     {

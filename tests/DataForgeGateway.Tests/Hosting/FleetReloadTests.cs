@@ -110,6 +110,35 @@ public sealed class FleetReloadTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task An_appsettings_file_that_no_longer_parses_is_refused_and_the_fixed_one_is_applied_without_a_restart()
+    {
+        var root = Directory.CreateTempSubdirectory("dfgw-content-root-");
+        var appsettings = Path.Combine(root.FullName, "appsettings.json");
+        await File.WriteAllTextAsync(appsettings, """{ "Gateway": { "SecretsPollInterval": "00:00:00.200" } }""");
+        try
+        {
+            await using var replica = await GatewayProcess.StartAsync(_sandbox, new Dictionary<string, string> { ["contentRoot"] = root.FullName });
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(replica, GatewayHost.CallerKey));
+
+            await File.WriteAllTextAsync(appsettings, """{ "Gateway": { "SecretsPollInterval": "00:00:00.200", """);
+            await Eventually.HoldsAsync(async () => (await ReadinessAsync(replica)).Failures.Any(f => f.Contains("appsettings.json", StringComparison.Ordinal)), "the broken file is refused");
+            var looks = (await ReadinessAsync(replica)).Looks;
+            await Eventually.HoldsAsync(async () => (await ReadinessAsync(replica)).Looks >= looks + 5, "five more looks");
+            Assert.False(replica.HasExited, replica.Output);
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(replica, GatewayHost.CallerKey));
+
+            await File.WriteAllTextAsync(appsettings, $$"""{ "Gateway": { "SecretsPollInterval": "00:00:00.200", "Callers": { "json-svc": { "Keys": [ { "Sha256": "{{GatewayHost.Sha256(NewKey)}}" } ] } } } }""");
+            await Eventually.HoldsAsync(async () => await StatusAsync(replica, NewKey) == HttpStatusCode.OK, "the fixed file is applied: its new caller's key works");
+            Assert.Empty((await ReadinessAsync(replica)).Failures);
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(replica, GatewayHost.CallerKey));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
     private Dictionary<string, string> Files(string key) => new()
     {
         ["Gateway__Environments__stage__Auth0__ClientSecret"] = SandboxHost.ClientSecret,

@@ -48,6 +48,27 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : ReplicaSetTest
     }
 
     [Fact]
+    public async Task The_same_key_for_the_same_source_in_another_environment_is_422_and_nothing_is_pulled()
+    {
+        var settings = redis.SettingsForTest("idem-environment");
+        settings["Gateway:Environments:prod:BaseUrl"] = Sandbox.BaseUrl;
+        settings["Gateway:Environments:prod:Auth0:TokenUrl"] = Sandbox.TokenUrl;
+        settings["Gateway:Environments:prod:Auth0:ClientId"] = SandboxHost.ClientId;
+        settings["Gateway:Environments:prod:Auth0:ClientSecret"] = SandboxHost.ClientSecret;
+        settings["Gateway:Environments:prod:Auth0:Audience"] = SandboxHost.Audience;
+        settings[$"Gateway:Callers:{GatewayHost.CallerName}:Environments:0"] = "*";
+        var callers = Replicas.Start(2, settings);
+        var key = Guid.NewGuid().ToString();
+        using var first = await PullAsync(callers[0], key);
+
+        using var other = await PullAsync(callers[1], key, "/prod" + PullPath);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await Problem.AssertAsync(other, HttpStatusCode.UnprocessableEntity, "idempotency-key-reused");
+        Assert.Equal(1, Pulls);
+    }
+
+    [Fact]
     public async Task Keys_are_per_caller_so_one_caller_never_gets_anothers_answer()
     {
         var callers = Replicas.Start(2, redis.SettingsForTest("idem-callers"));

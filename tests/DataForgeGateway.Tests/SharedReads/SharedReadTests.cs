@@ -83,6 +83,124 @@ public sealed class SharedReadTests(SharedRedis redis) : ReplicaSetTest
         Assert.Equal(1, Reads("?projectId=2"));
     }
 
+    [Theory]
+    [InlineData("Accept", "text/csv", "application/xml")]
+    [InlineData("Accept-Language", "ja-JP", "de-DE")]
+    public async Task Reads_that_negotiate_differently_are_not_shared_and_those_that_negotiate_alike_are(string header, string one, string other)
+    {
+        var callers = Replicas.Start(1, []);
+        Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
+
+        var reads = new[] { one, other, one }.Select(value =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/external/sources?projectId=1");
+            request.Headers.TryAddWithoutValidation(header, value);
+            return callers[0].SendAsync(request);
+        }).ToList();
+        foreach (var response in await Task.WhenAll(reads))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+
+        Assert.Equal(2, Reads("?projectId=1"));
+        Assert.Equal(new[] { one, other }.Order(), Sandbox.Recorder.Requests.Select(r => r.Headers.GetValueOrDefault(header)).Order());
+    }
+
+    [Fact]
+    public async Task The_same_read_in_two_environments_is_not_shared()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Gateway:Environments:prod:BaseUrl"] = Sandbox.BaseUrl,
+            ["Gateway:Environments:prod:Auth0:TokenUrl"] = Sandbox.TokenUrl,
+            ["Gateway:Environments:prod:Auth0:ClientId"] = SandboxHost.ClientId,
+            ["Gateway:Environments:prod:Auth0:ClientSecret"] = SandboxHost.ClientSecret,
+            ["Gateway:Environments:prod:Auth0:Audience"] = SandboxHost.Audience,
+            [$"Gateway:Callers:{GatewayHost.CallerName}:Environments:0"] = "*",
+        };
+        var callers = Replicas.Start(1, settings);
+        Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
+
+        var responses = await Task.WhenAll(callers[0].GetAsync("/external/sources?projectId=1"), callers[0].GetAsync("/prod/external/sources?projectId=1"));
+
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        Assert.Equal(2, Reads("?projectId=1"));
+    }
+
+    [Theory]
+    [InlineData("*", 2)]
+    [InlineData("Cookie", 2)]
+    [InlineData("Accept, Accept-Language", 1)]
+    public async Task An_answer_that_varies_on_what_the_key_does_not_hold_is_not_shared(string vary, int calls)
+    {
+        var callers = Replicas.Start(1, []);
+        Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
+        Sandbox.Switches.ApiVary = vary;
+
+        var first = callers[0].GetAsync("/external/sources?projectId=1");
+        await Eventually.HoldsAsync(() => Sandbox.Recorder.Arrivals >= 1, "the first read is at DataForge");
+        using var second = await callers[0].GetAsync("/external/sources?projectId=1");
+        using var answered = await first;
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (answered.StatusCode, second.StatusCode));
+        Assert.Equal(calls, Reads("?projectId=1"));
+    }
+
+    [Fact]
+    public async Task A_shared_read_is_answered_when_DataForge_has_answered_however_slowly_the_first_caller_reads()
+    {
+        Replicas.Start(1, new Dictionary<string, string?> { ["Gateway:SharedReads:MaxBodyBytes"] = "16777216" });
+        var gateway = Replicas.Gateways[0];
+        Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(800);
+        Sandbox.Switches.ApiPaddingBytes = 8 * 1024 * 1024; // far more than the sockets between them buffer
+
+        // The first caller sends its read and then reads its answer at 10 KB/s (fast enough for Kestrel's minimum
+        // rate, so it is not cut off): all of it would take more than ten minutes.
+        using var slow = new System.Net.Sockets.TcpClient();
+        await slow.ConnectAsync(gateway.ProxyAddress.Host, gateway.ProxyAddress.Port);
+        var stream = slow.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /external/sources?projectId=1 HTTP/1.1\r\nHost: {gateway.ProxyAddress.Authority}\r\nX-Api-Key: {GatewayHost.CallerKey}\r\n\r\n"));
+        using var stopReading = new CancellationTokenSource();
+        var reading = Task.Run(async () =>
+        {
+            var buffer = new byte[1024];
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            while (await pace.WaitForNextTickAsync(stopReading.Token) && await stream.ReadAsync(buffer, stopReading.Token) > 0)
+            {
+            }
+        });
+        await Eventually.HoldsAsync(() => Sandbox.Recorder.Arrivals >= 1, "the first read is at DataForge");
+
+        // The identical read gets the answer once DataForge has sent it (a hang guard, not a measure: waiting for the
+        // slow reader would take ten minutes).
+        using var second = new HttpClient { BaseAddress = gateway.ProxyAddress, Timeout = TimeSpan.FromSeconds(60) };
+        second.DefaultRequestHeaders.Add("X-Api-Key", GatewayHost.CallerKey);
+        using var shared = await second.GetAsync("/external/sources?projectId=1");
+        await stopReading.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+
+        Assert.Equal(HttpStatusCode.OK, shared.StatusCode);
+        Assert.True((await shared.Content.ReadAsByteArrayAsync()).Length > 8 * 1024 * 1024);
+        Assert.Equal(1, Reads("?projectId=1"));
+    }
+
+    [Fact]
+    public async Task A_read_waits_for_an_identical_one_at_most_MaxWait_then_asks_DataForge_itself()
+    {
+        var callers = Replicas.Start(1, new Dictionary<string, string?> { ["Gateway:SharedReads:MaxWait"] = "00:00:00.500" });
+        Sandbox.Switches.ApiDelay = TimeSpan.FromSeconds(3);
+
+        var first = callers[0].GetAsync("/external/sources?projectId=1");
+        await Eventually.HoldsAsync(() => Sandbox.Recorder.Arrivals >= 1, "the first read is at DataForge");
+        var second = callers[0].GetAsync("/external/sources?projectId=1");
+        await Eventually.HoldsAsync(() => Sandbox.Recorder.Arrivals >= 2, "the second read, tired of waiting, is at DataForge too");
+
+        using var one = await first;
+        using var two = await second;
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (one.StatusCode, two.StatusCode));
+    }
+
     [Fact]
     public async Task With_coalescing_off_every_read_reaches_DataForge()
     {

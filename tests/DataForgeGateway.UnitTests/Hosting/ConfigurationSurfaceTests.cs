@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using DataForgeGateway.Hosting;
 
 namespace DataForgeGateway.UnitTests.Hosting;
@@ -10,6 +11,9 @@ public sealed class ConfigurationSurfaceTests
     [InlineData("Gateway:Redis:ConnectonString", "Gateway:Redis:ConnectionString")]
     [InlineData("Gateway:Environments:stage:Auth0:ClientSecrett", "Gateway:Environments:stage:Auth0:ClientSecret")]
     [InlineData("Gateway:RateLimit:Default:Burst", "Gateway:RateLimits:Default:Burst")]
+    [InlineData("HostOptions:ShutdownTimout", "HostOptions:ShutdownTimeout")]
+    [InlineData("Kestrel:Limits:Http2:MaxStreamPerConnection", "Kestrel:Limits:Http2:MaxStreamsPerConnection")]
+    [InlineData("Kestrel:Limit:MaxRequestBodySize", "Kestrel:Limits:MaxRequestBodySize")]
     public void A_typo_is_answered_with_the_key_meant(string typo, string meant)
     {
         Assert.False(ConfigurationSurface.IsKnown(typo));
@@ -21,5 +25,26 @@ public sealed class ConfigurationSurfaceTests
     {
         Assert.Null(ConfigurationSurface.Suggest("Gateway:Nonsense:Thing"));
         Assert.True(ConfigurationSurface.IsKnown("gateway:callers:billing-svc:keys:0:sha256"));
+    }
+
+    [Theory]
+    [InlineData("HostOptions:ShutdownTimeout")]
+    [InlineData("Kestrel:Limits:MaxRequestHeadersTotalSize")]
+    [InlineData("Kestrel:Limits:Http2:MaxStreamsPerConnection")]
+    [InlineData("Kestrel:Limits:MinRequestBodyDataRate:BytesPerSecond")]
+    [InlineData("Kestrel:Endpoints:Https:Url")]
+    [InlineData("Kestrel:Endpoints:Https:Certificate:Path")]
+    [InlineData("Logging:LogLevel:Default")]
+    public void The_frameworks_keys_the_gateway_documents_are_known(string key) => Assert.True(ConfigurationSurface.IsKnown(key));
+
+    [Theory]
+    [InlineData("Gatway:DefaultEnvironment", "Gatway:DefaultEnvironment is not a setting the gateway knows: did you mean Gateway:DefaultEnvironment?")]
+    [InlineData("Gateways:Redis:ConnectionString", "Gateways:Redis:ConnectionString is not a setting the gateway knows: did you mean Gateway:Redis:ConnectionString?")]
+    [InlineData("HostOption:ShutdownTimeout", "HostOption:ShutdownTimeout is not a setting the gateway knows: did you mean HostOptions:ShutdownTimeout?")]
+    public void A_top_level_section_one_edit_from_a_known_one_is_refused_as_its_typo(string key, string line)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = "x", ["PATH"] = "/usr/bin", ["HOSTNAME"] = "pod-1" }).Build();
+
+        Assert.Equal([line], ConfigurationSurface.UnknownKeys(configuration));
     }
 }

@@ -123,6 +123,20 @@ public sealed class RequestValidationTests : IDisposable
         Assert.Equal(expected, status);
     }
 
+    [Theory]
+    [InlineData("application/json; charset=\"UTF-8\"", false)]   // a quoted parameter value, as RFC 9110 allows
+    [InlineData("application/json; charset=utf-8", true)]          // a UTF-8 byte-order mark before the JSON text
+    public async Task A_quoted_charset_and_a_byte_order_mark_are_accepted_and_the_checked_values_forwarded(string contentType, bool byteOrderMark)
+    {
+        var body = (byteOrderMark ? "\uFEFF" : "") + """{"source_id":"19709","limit":"100","effective_filter":"false"}""";
+
+        var (status, parameters, problem, forwarded) = await ValidateAsync("inputs-filtered", "/external/inputs-filtered", body, contentType);
+
+        Assert.True(forwarded, problem?.ToString());
+        Assert.Equal(200, status);
+        Assert.Equal("19709", parameters!.SourceId);
+    }
+
     [Fact]
     public async Task A_body_on_an_operation_that_takes_none_is_a_400()
     {

@@ -37,6 +37,7 @@ public sealed class SharedAnswerTests
 
         var answer = SharedAnswer.From(context.Response, [], DateTimeOffset.UnixEpoch);
 
+        Assert.NotNull(answer);
         Assert.Equal("7", answer.Headers["Retry-After"]);
         Assert.Equal("application/json", answer.Headers["Content-Type"]);
         Assert.False(answer.Headers.ContainsKey("RateLimit"));
@@ -75,5 +76,18 @@ public sealed class SharedAnswerTests
     public void Only_a_final_answer_is_kept_for_retries_with_the_same_key(int status, bool kept)
     {
         Assert.Equal(kept, IdempotencyMiddleware.IsFinal(status));
+    }
+
+    [Theory]
+    [InlineData("*", false)]
+    [InlineData("Accept, Cookie", false)]
+    [InlineData("accept-language", true)]
+    [InlineData("Accept, Accept-Language", true)]
+    public void An_answer_is_shareable_only_if_it_varies_on_nothing_but_the_negotiation_headers_in_the_key(string vary, bool shareable)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Response.Headers.Vary = vary;
+
+        Assert.Equal(shareable, SharedAnswer.From(context.Response, [], DateTimeOffset.UnixEpoch) is not null);
     }
 }
