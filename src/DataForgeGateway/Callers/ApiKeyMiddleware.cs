@@ -48,7 +48,7 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, CallerDirectory cal
     {
         caller = null;
         var request = context.Request;
-        if (KeyInQuery(request))
+        if (KeyInQuery(request, callers))
         {
             return GatewayProblem.ApiKeyInQuery;
         }
@@ -74,7 +74,7 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, CallerDirectory cal
         };
     }
 
-    private static bool KeyInQuery(HttpRequest request)
+    private static bool KeyInQuery(HttpRequest request, CallerDirectory callers)
     {
         if (!request.QueryString.HasValue)
         {
@@ -86,7 +86,8 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, CallerDirectory cal
             return true;
         }
 
-        // Names compared as the query collection compares them (decoded, case-insensitive), without building it.
+        // Names compared as the query collection compares them (decoded, case-insensitive), without building it;
+        // values judged by what they are (a key in any disguise, or one some caller has).
         foreach (var pair in new QueryStringEnumerable(request.QueryString.Value))
         {
             var name = pair.DecodeName().Span;
@@ -96,6 +97,11 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, CallerDirectory cal
                 {
                     return true;
                 }
+            }
+
+            if (KeyLikeText.IsKeyLike(pair.DecodeValue().Span, callers))
+            {
+                return true;
             }
         }
 

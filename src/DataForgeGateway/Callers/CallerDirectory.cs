@@ -59,6 +59,24 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
         return Admit(connection.Found, now, out caller);
     }
 
+    /// <summary>Whether <paramref name="text"/> is, as it stands, a key some caller has (any form, by its hash): a key pasted where a key does not go.</summary>
+    public bool IsConfiguredKey(ReadOnlySpan<char> text)
+    {
+        if (text.Length is 0 or > KeyDigest.MaxKeyLength)
+        {
+            return false;
+        }
+
+        var current = options.Current;
+        var directory = _directory;
+        if (directory is null || !ReferenceEquals(directory.Source, current))
+        {
+            _directory = directory = Build(current);
+        }
+
+        return directory.ByDigest.ContainsKey(KeyDigest.Compute(text));
+    }
+
     /// <summary>The key's entry in <paramref name="directory"/>, if any: by its key id and then its hash, or by its hash alone.</summary>
     private static Found Find(Directory directory, string apiKey, KeyDigest digest)
     {

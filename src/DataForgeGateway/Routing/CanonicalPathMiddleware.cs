@@ -12,12 +12,22 @@ namespace DataForgeGateway.Routing;
 /// </summary>
 internal static class CanonicalPathMiddleware
 {
-    public static IApplicationBuilder UseCanonicalPaths(this IApplicationBuilder app) => app.Use(next => context =>
+    /// <summary>The route's own words: no key, so no lookup.</summary>
+    private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> RouteWords =
+        System.Collections.Frozen.FrozenSet.ToFrozenSet(DataForgeOperation.Names.Append("external"), StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    public static IApplicationBuilder UseCanonicalPaths(this IApplicationBuilder app)
+    {
+        var callers = app.ApplicationServices.GetRequiredService<Callers.CallerDirectory>();
+        return app.Use(next => context => CheckAsync(context, next, callers));
+    }
+
+    private static Task CheckAsync(HttpContext context, RequestDelegate next, Callers.CallerDirectory callers)
     {
         var target = (context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "").AsSpan();
         var query = target.IndexOf('?');
         var path = query < 0 ? target : target[..query];
-        if (HoldsKey(path))
+        if (HoldsKey(path, callers, context.GetDataForgeRoute()?.Environment))
         {
             // A key pasted into the path: refused like one in the query, and the path is never shown anywhere.
             context.Features.Set(SecretInPath.Instance);
@@ -43,7 +53,7 @@ internal static class CanonicalPathMiddleware
         }
 
         return next(context);
-    });
+    }
 
     internal static string? WhyNotCanonical(ReadOnlySpan<char> path)
     {
@@ -56,17 +66,13 @@ internal static class CanonicalPathMiddleware
         return WhyNotCanonicalPrefix(path);
     }
 
-    /// <summary>Whether a segment of the path, decoded, has the shape of a gateway key.</summary>
-    internal static bool HoldsKey(ReadOnlySpan<char> path)
+    /// <summary>Whether a segment of the path is a key in any disguise (<see cref="Callers.KeyLikeText"/>); the route's own words are skipped.</summary>
+    internal static bool HoldsKey(ReadOnlySpan<char> path, Callers.CallerDirectory callers, string? environment = null)
     {
         foreach (var range in path.Split('/'))
         {
-            // Every request passes here: only a segment with an escape is decoded (allocating); the rest is read in place.
             var segment = path[range];
-            if (segment.Length >= Callers.ApiKeyFormat.Prefix.Length
-                && (segment.Contains('%')
-                    ? Uri.UnescapeDataString(segment.ToString()).Contains(Callers.ApiKeyFormat.Prefix, StringComparison.OrdinalIgnoreCase)
-                    : segment.Contains(Callers.ApiKeyFormat.Prefix, StringComparison.OrdinalIgnoreCase)))
+            if (segment.Length > 0 && !RouteWords.Contains(segment) && !segment.Equals(environment, StringComparison.OrdinalIgnoreCase) && Callers.KeyLikeText.IsKeyLike(segment, callers))
             {
                 return true;
             }

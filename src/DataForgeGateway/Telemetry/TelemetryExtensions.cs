@@ -84,12 +84,18 @@ public static class TelemetryExtensions
                 {
                     options.Filter = context => !context.Request.Path.StartsWithSegments("/health");
 
-                    // A path no route matched is the caller's text: the span keeps only the gateway's own words.
+                    // A path no route matched, or one whose values were not checked and found valid, is the caller's
+                    // text: the span keeps only the gateway's own words (the route's template, or the masked path).
                     options.EnrichWithHttpResponse = (activity, response) =>
                     {
-                        if (response.HttpContext.GetEndpoint() is not RouteEndpoint || response.HttpContext.Features.Get<SecretInPath>() is not null)
+                        var context = response.HttpContext;
+                        if (context.GetEndpoint() is not RouteEndpoint route || context.Features.Get<SecretInPath>() is not null)
                         {
-                            activity.SetTag("url.path", PathMask.Mask(response.HttpContext.Request.Path.Value));
+                            activity.SetTag("url.path", PathMask.Mask(context.Request.Path.Value));
+                        }
+                        else if (context.Features.Get<RequestParameters>() is not { IsValid: true })
+                        {
+                            activity.SetTag("url.path", route.RoutePattern.RawText);
                         }
                     };
                 })

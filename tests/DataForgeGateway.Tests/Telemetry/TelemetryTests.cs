@@ -31,6 +31,22 @@ public sealed class TelemetryTests : GatewayTest
     }
 
     [Fact]
+    public async Task A_path_that_fails_validation_is_traced_as_its_route_not_as_the_callers_text()
+    {
+        var response = await RawHttp.SendAsync(
+            Gateway.ProxyAddress,
+            "POST /external/source-pull/not-a-source-7f3a HTTP/1.1",
+            [$"Host: {Gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "traceparent: 00-5bf92f3577b34da6a3ce929d0e0e4737-00f067aa0ba902b7-01"]);
+        Assert.Equal(400, response.Status);
+
+        var trace = ActivityTraceId.CreateFromString("5bf92f3577b34da6a3ce929d0e0e4737");
+        await Eventually.HoldsAsync(() => Gateway.Spans.ToList().Any(s => s.TraceId == trace && s.Kind == ActivityKind.Server), "the request's span");
+        var server = Gateway.Spans.ToList().Single(s => s.TraceId == trace && s.Kind == ActivityKind.Server);
+        Assert.Equal("/external/source-pull/{sourceId}", server.GetTagItem("url.path"));
+        Assert.DoesNotContain(server.TagObjects, tag => tag.Value is string text && text.Contains("not-a-source-7f3a", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task With_spans_recorded_for_a_share_of_traces_the_others_still_reach_DataForge_and_the_audit()
     {
         // The chart's shape: traces sampled at a ratio (here none of the gateway's own), a caller's decision kept.

@@ -47,5 +47,5 @@ public sealed class NameFilterTests
     [InlineData("/external/sources-filtered-by-name/%64fgw_abc")]
     [InlineData("/DFGW_abc/external/sources")]
     public void A_key_shaped_segment_in_any_encoding_is_found(string path) =>
-        Assert.True(DataForgeGateway.Routing.CanonicalPathMiddleware.HoldsKey(path));
+        Assert.True(DataForgeGateway.Routing.CanonicalPathMiddleware.HoldsKey(path, Callers.KeyLikeTextTests.Directory()));
 }
