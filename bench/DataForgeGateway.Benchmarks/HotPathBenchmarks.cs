@@ -93,6 +93,12 @@ public class HotPathBenchmarks
     [Benchmark(Description = "key lookup and check, a new connection's first request (SHA-256)")]
     public bool KeyCheck() => _callers.Check(_key, connection: null, DateTimeOffset.UtcNow, out _) == DataForgeGateway.Callers.KeyCheck.Valid;
 
+    [Benchmark(Description = "key-in-path search, the usual source-pull path (route words skipped, digits: no hash)")]
+    public bool KeyInPathOfAnId() => DataForgeGateway.Routing.CanonicalPathMiddleware.HoldsKey("/external/source-pull/19643", _callers, "stage");
+
+    [Benchmark(Description = "key-in-path search, a name filter (free text; hashed only where some key is configured by its hash alone)")]
+    public bool KeyInPathOfANameFilter() => DataForgeGateway.Routing.CanonicalPathMiddleware.HoldsKey("/external/sources-filtered-by-name/demo_customers", _callers, "stage");
+
     [Benchmark(Description = "key lookup and check, the same key again on a kept-alive connection")]
     public bool KeyCheckSameConnection() =>
         _callers.Check(_key, _connection, DateTimeOffset.UtcNow, out _) == DataForgeGateway.Callers.KeyCheck.Valid;

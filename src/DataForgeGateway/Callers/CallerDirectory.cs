@@ -74,7 +74,9 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
             _directory = directory = Build(current);
         }
 
-        return directory.ByDigest.ContainsKey(KeyDigest.Compute(text));
+        // Keys with an id are the gateway's own format, which KeyLikeText sees by its shape: only keys configured
+        // by their hash alone need a hash of the text, and most deployments have none.
+        return directory.HasKeysByHashAlone && directory.ByDigest.ContainsKey(KeyDigest.Compute(text));
     }
 
     /// <summary>The key's entry in <paramref name="directory"/>, if any: by its key id and then its hash, or by its hash alone.</summary>
@@ -137,7 +139,7 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
             }
         }
 
-        return new Directory(options, byId.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>(), byDigest.ToFrozenDictionary());
+        return new Directory(options, byId.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>(), byDigest.ToFrozenDictionary(), byDigest.Count > byId.Count);
     }
 
     /// <summary>What a key came to in one directory: malformed, unknown, or its entry (whose window is checked on each use).</summary>
@@ -146,5 +148,5 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
     /// <summary>One configured key. Its principal is shared by every request: never modify it.</summary>
     internal sealed record Entry(KeyDigest Digest, DateTimeOffset? NotBefore, DateTimeOffset? Expires, ClaimsPrincipal Principal);
 
-    internal sealed record Directory(CallersOptions Source, FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ById, FrozenDictionary<KeyDigest, Entry> ByDigest);
+    internal sealed record Directory(CallersOptions Source, FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ById, FrozenDictionary<KeyDigest, Entry> ByDigest, bool HasKeysByHashAlone);
 }
