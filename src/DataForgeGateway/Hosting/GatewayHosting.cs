@@ -23,11 +23,17 @@ public static class GatewayHosting
     };
 
     /// <summary>The builder's options: the content root is the application's folder unless one is given.</summary>
-    public static WebApplicationOptions Options(string[] args) => new()
+    public static WebApplicationOptions Options(string[] args)
     {
-        Args = args,
-        ContentRootPath = ContentRootGiven(args) ? null : AppContext.BaseDirectory,
-    };
+        // A line of a request ended by LF alone is refused (400), as RFC 9112 §2.2 allows: Kestrel accepts it by
+        // default, and a proxy in front that reads the request otherwise could smuggle one past the other.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
+        return new()
+        {
+            Args = args,
+            ContentRootPath = ContentRootGiven(args) ? null : AppContext.BaseDirectory,
+        };
+    }
 
     /// <summary>Puts <see cref="Defaults"/> beneath every other configuration source.</summary>
     public static void AddDefaults(IConfigurationBuilder configuration) =>

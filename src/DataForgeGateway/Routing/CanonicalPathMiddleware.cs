@@ -40,7 +40,7 @@ internal static class CanonicalPathMiddleware
             return context.WriteProblemAsync(GatewayProblem.PathNotCanonical, reason);
         }
 
-        if (HopByHopHeaders.Check(context) is { } hop)
+        if (RequestFraming.Check(context) is { } hop)
         {
             return context.WriteProblemAsync(GatewayProblem.InvalidRequest, hop);
         }

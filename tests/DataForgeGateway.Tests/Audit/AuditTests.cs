@@ -121,16 +121,33 @@ public sealed class AuditTests : GatewayTest
     }
 
     [Fact]
-    public async Task A_spoofed_forwarded_for_from_outside_the_ingress_is_ignored_and_one_from_the_ingress_is_believed()
+    public async Task A_forged_forwarded_for_from_a_caller_beside_the_ingress_is_ignored_so_it_cannot_dodge_the_failed_authentication_limit()
     {
-        await using var behindIngress = new GatewayHost(Sandbox, new Dictionary<string, string?> { ["Gateway:Ingress:KnownNetworks:0"] = "127.0.0.0/8" });
-        var host = $"Host: {Gateway.ProxyAddress.Authority}";
+        // The ingress is 127.0.0.2; the caller, on the same network (127.0.0.1, as a pod on the pod network), forges
+        // a new address for each guess.
+        var ingress = System.Net.IPAddress.Parse("127.0.0.2");
+        await using var behindIngress = new GatewayHost(Sandbox, new Dictionary<string, string?>
+        {
+            ["Gateway:Ingress:KnownProxies:0"] = ingress.ToString(),
+            ["Gateway:RateLimits:FailedAuthentication:PermitsPerSecond"] = "0.01",
+            ["Gateway:RateLimits:FailedAuthentication:Burst"] = "3",
+        });
+        var host = $"Host: {behindIngress.ProxyAddress.Authority}";
 
-        await RawHttp.SendAsync(Gateway.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.CallerKey}", "X-Forwarded-For: 203.0.113.9"]);
-        await RawHttp.SendAsync(behindIngress.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [$"Host: {behindIngress.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}", "X-Forwarded-For: 203.0.113.9"]);
+        var statuses = new List<int>();
+        for (var i = 1; i <= 5; i++)
+        {
+            var guess = await RawHttp.SendAsync(behindIngress.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: guess-{i}", $"X-Forwarded-For: 198.51.100.{i}"]);
+            statuses.Add(guess.Status);
+        }
 
-        Assert.Equal("127.0.0.1", Text(Assert.Single(await RecordsAsync(1)), "client_address"));
-        Assert.Equal("203.0.113.9", Text(Assert.Single(await RecordsAsync(behindIngress, 1)), "client_address"));
+        var viaIngress = await RawHttp.SendAsync(behindIngress.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [host, $"X-Api-Key: {GatewayHost.CallerKey}", "X-Forwarded-For: 203.0.113.9"], from: ingress);
+
+        Assert.Equal([401, 401, 401, 429, 429], statuses);
+        Assert.Equal(200, viaIngress.Status);
+        var records = await RecordsAsync(behindIngress, 6);
+        Assert.All(records.Take(5), record => Assert.Equal("127.0.0.1", Text(record, "client_address")));
+        Assert.Equal("203.0.113.9", Text(records[5], "client_address"));
     }
 
     [Fact]

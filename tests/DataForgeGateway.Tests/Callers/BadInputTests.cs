@@ -237,6 +237,21 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lines_ended_by_a_bare_LF_are_refused_and_nothing_is_forwarded()
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(_gateway.ProxyAddress.Host, _gateway.ProxyAddress.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /external/sources?projectId=1 HTTP/1.1\nHost: {_gateway.ProxyAddress.Authority}\nX-Api-Key: {Live.Key}\nConnection: close\n\n"));
+        using var reader = new StreamReader(stream);
+
+        var statusLine = await reader.ReadLineAsync();
+
+        Assert.StartsWith("HTTP/1.1 400", statusLine);
+        Assert.Equal(0, _sandbox.Recorder.Arrivals);
+    }
+
+    [Fact]
     public async Task A_caller_within_its_scope_is_let_through()
     {
         var response = await SendAsync(

@@ -34,6 +34,7 @@ public sealed class ConfigurationTests
         { "Gateway:Metrics:AllFrameworkInstruments", "yes", "Gateway:Metrics:AllFrameworkInstruments cannot be read as Boolean." },
         { "Gateway:Audit:Stdout", "maybe", "Gateway:Audit:Stdout cannot be read as Boolean." },
         { "Gateway:Tokens:RequestTimeout", "ten seconds", "Gateway:Tokens:RequestTimeout cannot be read as TimeSpan." },
+        { "Gateway:Ingress:KnownNetworks:0", "10.42.0.0/16", "Gateway:Ingress:KnownNetworks:0 is a /16: everyone in it, callers included, could forge X-Forwarded-For." },
         { "HostOptions:ShutdownTimout", "00:00:20", "HostOptions:ShutdownTimout is not a setting the gateway knows: did you mean HostOptions:ShutdownTimeout?" },
         { "HostOptions:ShutdownTimeout", "soon", "HostOptions:ShutdownTimeout cannot be read as TimeSpan." },
         { "Gatway:DefaultEnvironment", "stage", "Gatway:DefaultEnvironment is not a setting the gateway knows: did you mean Gateway:DefaultEnvironment?" },

@@ -11,11 +11,15 @@ public static class RawHttp
 {
     public sealed record Response(int Status, string Head, string Body);
 
-    /// <summary>Sends the request; <paramref name="chunked"/> sends the body in chunks of 900 bytes, with no length up front.</summary>
-    // framed: sent after the headers exactly as given, a body with framing of the test's own making.
-    public static async Task<Response> SendAsync(Uri server, string requestLine, IEnumerable<string> headers, string body = "", bool chunked = false, string? framed = null)
+    /// <summary>
+    /// Sends the request; <paramref name="chunked"/> sends the body in chunks of 900 bytes, with no length up front;
+    /// <paramref name="framed"/> is sent after the headers exactly as given (a body with framing of the test's own
+    /// making); <paramref name="from"/> is the local address to send from (another loopback address, as another
+    /// machine would), or any.
+    /// </summary>
+    public static async Task<Response> SendAsync(Uri server, string requestLine, IEnumerable<string> headers, string body = "", bool chunked = false, string? framed = null, System.Net.IPAddress? from = null)
     {
-        using var client = new TcpClient();
+        using var client = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
         await client.ConnectAsync(server.Host, server.Port);
         var stream = client.GetStream();
         var request = new StringBuilder()

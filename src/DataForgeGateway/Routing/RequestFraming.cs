@@ -4,12 +4,14 @@ using Microsoft.Net.Http.Headers;
 namespace DataForgeGateway.Routing;
 
 /// <summary>
-/// The gateway forwards plain requests and never switches protocols: an <c>Upgrade</c> (WebSocket, h2c) is ignored, as
-/// RFC 9110 §7.8 lets a server do, so the request is forwarded as what it is (its method unchanged) and nothing is
-/// tunnelled; <c>Connection</c> options other than <c>keep-alive</c>, <c>close</c> and <c>upgrade</c>, and <c>TE</c>
-/// other than <c>trailers</c>, are refused (400): a proxy in front could act on them differently.
+/// The headers that frame a request, read one way only. The gateway forwards plain requests and never switches
+/// protocols: an <c>Upgrade</c> (WebSocket, h2c) is ignored, as RFC 9110 §7.8 lets a server do, so the request is
+/// forwarded as what it is (its method unchanged) and nothing is tunnelled. Refused (400), since a proxy in front could
+/// act on them differently: <c>Connection</c> options other than <c>keep-alive</c>, <c>close</c> and <c>upgrade</c>,
+/// and <c>TE</c> other than <c>trailers</c>. Kestrel's leniency of a bare LF ending a line is turned off where the
+/// gateway starts (<see cref="Hosting.GatewayHosting"/>).
 /// </summary>
-internal static class HopByHopHeaders
+internal static class RequestFraming
 {
     /// <summary>Why the request's hop-by-hop headers are refused, or null; an upgrade is turned off on the way.</summary>
     public static string? Check(HttpContext context)
