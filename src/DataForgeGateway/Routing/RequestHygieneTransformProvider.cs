@@ -53,6 +53,28 @@ internal sealed class RequestHygieneTransformProvider : ITransformProvider
         context.AddRequestHeadersAllowed(ForwardedHeaders);
         context.AddResponseHeadersAllowed(ReturnedHeaders);
         context.RequestTransforms.Add(CanonicalTarget.Instance);
+        context.ResponseTransforms.Add(NoProtocolSwitch.Instance);
+    }
+
+    /// <summary>
+    /// An informational status as DataForge's final answer (a 101 to a request that asked no upgrade: the gateway asks
+    /// none) is no answer of DataForge's API: the caller gets 502, and none of what followed it is passed on.
+    /// </summary>
+    private sealed class NoProtocolSwitch : ResponseTransform
+    {
+        public static readonly NoProtocolSwitch Instance = new();
+
+        public override ValueTask ApplyAsync(ResponseTransformContext context)
+        {
+            if (context.ProxyResponse is { StatusCode: < System.Net.HttpStatusCode.OK })
+            {
+                context.SuppressResponseBody = true;
+                context.HttpContext.Response.Headers.Clear();
+                context.HttpContext.Response.StatusCode = StatusCodes.Status502BadGateway;
+            }
+
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>

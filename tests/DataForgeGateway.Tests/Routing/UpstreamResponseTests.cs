@@ -38,6 +38,31 @@ public sealed class UpstreamResponseTests : GatewayTest
     }
 
     [Fact]
+    public async Task An_upstream_that_switches_protocols_unasked_is_a_502_and_its_raw_bytes_never_reach_the_caller()
+    {
+        // An upstream answering 101 to a plain request, then sending bytes of a protocol nobody asked for.
+        using var upstream = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        upstream.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var connection = await upstream.AcceptTcpClientAsync();
+            var stream = connection.GetStream();
+            var buffer = new byte[8192];
+            _ = await stream.ReadAsync(buffer); // the request, whatever it holds
+            await stream.WriteAsync("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nTUNNELLED-BYTES-5e1f"u8.ToArray());
+            _ = await stream.ReadAsync(buffer); // held open until the gateway lets go
+        });
+        await using var gateway = new GatewayHost(Sandbox, new Dictionary<string, string?> { ["Gateway:Environments:stage:BaseUrl"] = $"http://127.0.0.1:{((System.Net.IPEndPoint)upstream.LocalEndpoint).Port}" });
+
+        var response = await RawHttp.SendAsync(gateway.ProxyAddress, "GET /external/sources?projectId=1 HTTP/1.1", [$"Host: {gateway.ProxyAddress.Authority}", $"X-Api-Key: {GatewayHost.CallerKey}"]);
+
+        Assert.Equal(502, response.Status);
+        Assert.Equal("urn:dataforge-gateway:problem:upstream-unavailable", System.Text.Json.JsonDocument.Parse(response.Body).RootElement.GetProperty("type").GetString());
+        Assert.DoesNotContain("TUNNELLED-BYTES", response.Head + response.Body, StringComparison.Ordinal);
+        await serving;
+    }
+
+    [Fact]
     public async Task The_path_and_query_DataForge_receives_are_canonical_whatever_case_and_slash_the_caller_used()
     {
         var response = await RawHttp.SendAsync(
