@@ -236,6 +236,28 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(0, _sandbox.Recorder.Arrivals);
     }
 
+    /// <summary>
+    /// Kestrel reads <c>Content-Length: +62</c> as 62 and offers no setting against it (nor a way to see the header as
+    /// sent); the ingress in front refuses it, so it never reaches the gateway in the deployed shape.
+    /// </summary>
+    [Fact]
+    public async Task Behind_a_real_ingress_a_content_length_with_a_sign_never_reaches_the_gateway()
+    {
+        await using var ingress = await HaproxyIngress.StartAsync(_gateway.ProxyAddress);
+        const string body = """{"source_id": "19643", "limit": "10", "effective_filter": "false"}""";
+        var through = await RawHttp.SendAsync(ingress.Address, "GET /external/sources?projectId=1 HTTP/1.1", ["Host: gateway.internal", $"X-Api-Key: {Live.Key}"]);
+
+        var signed = await RawHttp.SendAsync(
+            ingress.Address,
+            "POST /external/inputs-filtered HTTP/1.1",
+            ["Host: gateway.internal", $"X-Api-Key: {Live.Key}", "Content-Type: application/json", $"Content-Length: +{body.Length}"],
+            framed: body);
+
+        Assert.Equal(200, through.Status);
+        Assert.Equal(400, signed.Status);
+        Assert.Equal(1, _sandbox.Recorder.Arrivals);
+    }
+
     [Fact]
     public async Task Lines_ended_by_a_bare_LF_are_refused_and_nothing_is_forwarded()
     {

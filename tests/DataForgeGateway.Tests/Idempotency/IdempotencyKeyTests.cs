@@ -51,12 +51,10 @@ public sealed class IdempotencyKeyTests(SharedRedis redis) : ReplicaSetTest
     public async Task The_same_key_for_the_same_source_in_another_environment_is_422_and_nothing_is_pulled()
     {
         var settings = redis.SettingsForTest("idem-environment");
-        settings["Gateway:Environments:prod:BaseUrl"] = Sandbox.BaseUrl;
-        settings["Gateway:Environments:prod:Auth0:TokenUrl"] = Sandbox.TokenUrl;
-        settings["Gateway:Environments:prod:Auth0:ClientId"] = SandboxHost.ClientId;
-        settings["Gateway:Environments:prod:Auth0:ClientSecret"] = SandboxHost.ClientSecret;
-        settings["Gateway:Environments:prod:Auth0:Audience"] = SandboxHost.Audience;
-        settings[$"Gateway:Callers:{GatewayHost.CallerName}:Environments:0"] = "*";
+        foreach (var (name, value) in GatewayHost.SecondEnvironment(Sandbox))
+        {
+            settings[name] = value;
+        }
         var callers = Replicas.Start(2, settings);
         var key = Guid.NewGuid().ToString();
         using var first = await PullAsync(callers[0], key);

@@ -69,6 +69,17 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
         [$"Gateway:Callers:{CallerName}:Keys:0:Sha256"] = Sha256(CallerKey),
     };
 
+    /// <summary>A second environment, <paramref name="name"/>, in front of <paramref name="sandbox"/>, which the default caller may use too.</summary>
+    public static Dictionary<string, string?> SecondEnvironment(SandboxHost sandbox, string name = "prod") => new(StringComparer.OrdinalIgnoreCase)
+    {
+        [$"Gateway:Environments:{name}:BaseUrl"] = sandbox.BaseUrl,
+        [$"Gateway:Environments:{name}:Auth0:TokenUrl"] = sandbox.TokenUrl,
+        [$"Gateway:Environments:{name}:Auth0:ClientId"] = SandboxHost.ClientId,
+        [$"Gateway:Environments:{name}:Auth0:ClientSecret"] = SandboxHost.ClientSecret,
+        [$"Gateway:Environments:{name}:Auth0:Audience"] = SandboxHost.Audience,
+        [$"Gateway:Callers:{CallerName}:Environments:0"] = "*",
+    };
+
     public CapturedLogs Logs { get; } = new();
 
     /// <summary>Every span the gateway's tracer saw (which, the listeners being process-wide, includes other tests').</summary>

@@ -14,15 +14,7 @@ public sealed class EnvironmentTests : IAsyncLifetime
     {
         _stage = await SandboxHost.StartAsync();
         _prod = await SandboxHost.StartAsync();
-        _gateway = new GatewayHost(_stage, new Dictionary<string, string?>
-        {
-            ["Gateway:Environments:prod:BaseUrl"] = _prod.BaseUrl,
-            ["Gateway:Environments:prod:Auth0:TokenUrl"] = _prod.TokenUrl,
-            ["Gateway:Environments:prod:Auth0:ClientId"] = SandboxHost.ClientId,
-            ["Gateway:Environments:prod:Auth0:ClientSecret"] = SandboxHost.ClientSecret,
-            ["Gateway:Environments:prod:Auth0:Audience"] = SandboxHost.Audience,
-            [$"Gateway:Callers:{GatewayHost.CallerName}:Environments:0"] = "*",
-        });
+        _gateway = new GatewayHost(_stage, GatewayHost.SecondEnvironment(_prod));
     }
 
     public async Task DisposeAsync()

@@ -110,15 +110,7 @@ public sealed class SharedReadTests(SharedRedis redis) : ReplicaSetTest
     [Fact]
     public async Task The_same_read_in_two_environments_is_not_shared()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Gateway:Environments:prod:BaseUrl"] = Sandbox.BaseUrl,
-            ["Gateway:Environments:prod:Auth0:TokenUrl"] = Sandbox.TokenUrl,
-            ["Gateway:Environments:prod:Auth0:ClientId"] = SandboxHost.ClientId,
-            ["Gateway:Environments:prod:Auth0:ClientSecret"] = SandboxHost.ClientSecret,
-            ["Gateway:Environments:prod:Auth0:Audience"] = SandboxHost.Audience,
-            [$"Gateway:Callers:{GatewayHost.CallerName}:Environments:0"] = "*",
-        };
+        var settings = GatewayHost.SecondEnvironment(Sandbox);
         var callers = Replicas.Start(1, settings);
         Sandbox.Switches.ApiDelay = TimeSpan.FromMilliseconds(500);
 

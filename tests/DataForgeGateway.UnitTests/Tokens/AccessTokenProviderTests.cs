@@ -89,16 +89,8 @@ public sealed class AccessTokenProviderTests : IDisposable
     {
         _random = random;
         _auth0.Answer = HttpStatusCode.ServiceUnavailable;
-        var seen = new List<int>();
-        foreach (var _ in delaysMs)
-        {
-            var result = await Tokens.GetAsync("stage", CancellationToken.None);
-            Assert.False(result.Succeeded);
-            seen.Add((int)result.RetryAfter!.Value.TotalMilliseconds);
-            _clock.Advance(result.RetryAfter.Value);
-        }
 
-        Assert.Equal(delaysMs, seen);
+        Assert.Equal(delaysMs, await FailedRetryAftersAsync(delaysMs.Length));
         Assert.Equal(delaysMs.Length, _auth0.Requests);
     }
 
@@ -110,8 +102,15 @@ public sealed class AccessTokenProviderTests : IDisposable
         _random = 1.0;
         _configuration["Gateway:Tokens:RetryMaxDelayWithoutToken"] = "00:00:03";
         _auth0.Answer = answer;
+
+        Assert.Equal(delaysMs, await FailedRetryAftersAsync(delaysMs.Length));
+    }
+
+    /// <summary>Asks for a token <paramref name="count"/> times, each failing, the clock moved by each Retry-After; those, in milliseconds.</summary>
+    private async Task<List<int>> FailedRetryAftersAsync(int count)
+    {
         var seen = new List<int>();
-        foreach (var _ in delaysMs)
+        for (var i = 0; i < count; i++)
         {
             var result = await Tokens.GetAsync("stage", CancellationToken.None);
             Assert.False(result.Succeeded);
@@ -119,7 +118,7 @@ public sealed class AccessTokenProviderTests : IDisposable
             _clock.Advance(result.RetryAfter.Value);
         }
 
-        Assert.Equal(delaysMs, seen);
+        return seen;
     }
 
     [Fact]
