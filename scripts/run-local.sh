@@ -40,9 +40,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-wait_until_up() { # url name [text the answer must contain]
+wait_until_up() { # url name [text the answer must contain] [pid log]: a process that exits is reported at once
   for _ in $(seq 1 150); do
     if curl -fsS "$1" 2>/dev/null | grep -q "${3:-}"; then return 0; fi
+    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+      local code=0
+      wait "$4" || code=$?
+      # What it said about itself (a misconfiguration is one line naming the key), not where to look for it.
+      grep -E "^Configuration error: " "$5" >&2 || tail -n 20 "$5" >&2
+      echo "$2 exited with $code while starting; its whole log is $5" >&2
+      exit $(( code == 0 ? 1 : code ))
+    fi
     sleep 0.2
   done
   echo "$2 did not come up; its log is in $logs" >&2
@@ -106,7 +114,7 @@ for i in $(seq 0 $((instances - 1))); do
 done
 for i in $(seq 0 $((instances - 1))); do
   # Healthy: Redis connected, the token fetched, the sandbox answering.
-  wait_until_up "http://127.0.0.1:$((gateway_port + 2 * i + 1))/health/ready" "Gateway $i" '"status":"Healthy"' 
+  wait_until_up "http://127.0.0.1:$((gateway_port + 2 * i + 1))/health/ready" "Gateway $i" '"status":"Healthy"' "$(cat "$logs/gateway-$i.pid")" "$logs/gateway-$i.log"
 done
 
 cat <<MSG
@@ -122,6 +130,9 @@ Try it (the demo key works only against this local sandbox):
   curl -s -X POST -H 'X-Api-Key: $demo_key' -H 'Content-Type: application/json' \\
        -d '{"source_id": "19709", "limit": "5", "effective_filter": "false"}' 'http://127.0.0.1:$gateway_port/external/inputs-filtered'
   curl -s -H 'X-Api-Key: $demo_key' 'http://127.0.0.1:$gateway_port/external/sources-filtered-by-name/demo?projectId=1'
+
+The README's Python example runs as it is against this gateway (its defaults are this address and the demo key):
+  DATAFORGE_GATEWAY_URL=http://127.0.0.1:$gateway_port DATAFORGE_GATEWAY_KEY=$demo_key python3 example.py
 
 Health: curl -s http://127.0.0.1:$((gateway_port + 1))/health/ready
 Tokens the sandbox issued so far: curl -s http://127.0.0.1:$sandbox_port/_sandbox/stats

@@ -19,6 +19,35 @@ public sealed record DataForgeRoute(string Environment, DataForgeOperation Opera
         && DataForgeOperation.Find(metadata.GetValueOrDefault(OperationKey)) is { } operation
             ? new DataForgeRoute(environment, operation)
             : null;
+
+    /// <summary>The prefix every operation's path has after its environment, if any.</summary>
+    public const string ExternalPrefix = "/external/";
+
+    /// <summary>The environment named by a path of the shape <c>/{environment}/external/{operation}...</c> that no route matched, or null.</summary>
+    public static string? EnvironmentOfUnmatched(ReadOnlySpan<char> path)
+    {
+        if (path.Length < 2 || path[0] != '/')
+        {
+            return null;
+        }
+
+        var end = path[1..].IndexOf('/');
+        var rest = end < 0 ? default : path[(end + 1)..];
+        if (end <= 0 || !rest.StartsWith(ExternalPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        foreach (var operation in DataForgeOperation.All)
+        {
+            if (rest[ExternalPrefix.Length..].StartsWith(operation.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                return path[1..(end + 1)].ToString();
+            }
+        }
+
+        return null;
+    }
 }
 
 public static class DataForgeRouteExtensions

@@ -17,7 +17,7 @@ internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptio
     public Task InvokeAsync(HttpContext context)
     {
         var route = context.GetDataForgeRoute();
-        var environment = route is null ? UnknownEnvironment(context.Request.Path) : route.Environment;
+        var environment = route is null ? DataForgeRoute.EnvironmentOfUnmatched(context.Request.Path.Value) : route.Environment;
         if (environment is null)
         {
             return next(context);
@@ -47,33 +47,6 @@ internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptio
         }
 
         return next(context);
-    }
-
-    /// <summary>The environment named by a path of the shape <c>/{environment}/external/{operation}...</c> that no route matched.</summary>
-    private static string? UnknownEnvironment(PathString path)
-    {
-        var value = path.Value.AsSpan();
-        if (value.Length < 2 || value[0] != '/')
-        {
-            return null;
-        }
-
-        var end = value[1..].IndexOf('/');
-        var rest = end < 0 ? default : value[(end + 1)..];
-        if (end <= 0 || !rest.StartsWith("/external/", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        foreach (var operation in DataForgeOperation.All)
-        {
-            if (rest["/external/".Length..].StartsWith(operation.Name, StringComparison.OrdinalIgnoreCase))
-            {
-                return value[1..(end + 1)].ToString();
-            }
-        }
-
-        return null;
     }
 
     private Task Unauthenticated(HttpContext context, GatewayProblem problem)

@@ -39,7 +39,8 @@ internal sealed class IdempotencyMiddleware(
     {
         var settings = options.Current;
         if (!settings.Enabled
-            || context.GetDataForgeRoute() is not { Operation.Name: "source-pull" } route
+            || context.GetDataForgeRoute() is not { } route
+            || route.Operation != DataForgeOperation.SourcePull
             || !context.Request.Headers.TryGetValue(HeaderName, out var values))
         {
             return next(context);

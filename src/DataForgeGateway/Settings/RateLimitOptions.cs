@@ -61,7 +61,7 @@ public sealed class RateLimitOptions
     /// <summary>Each caller's limit per operation, on top of <see cref="Default"/> (source-pull starts ingestions: keep it low).</summary>
     public Dictionary<string, RateLimitPolicyOptions> Operations { get; set; } = new(StringComparer.Ordinal)
     {
-        ["source-pull"] = new() { PermitsPerSecond = 1, Burst = 10 },
+        [DataForgeOperation.SourcePull.Name] = new() { PermitsPerSecond = 1, Burst = 10 },
     };
 
     /// <summary>What policies do while Redis is unavailable, unless they say otherwise.</summary>

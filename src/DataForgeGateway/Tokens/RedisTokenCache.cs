@@ -101,8 +101,8 @@ internal sealed partial class RedisTokenCache(
 
                 news.Release();
             });
-            var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
-            while (TimeProvider.System.GetTimestamp() < deadline)
+            var deadline = clock.GetUtcNow() + timeout;
+            while (clock.GetUtcNow() < deadline)
             {
                 // Read after subscribing: a token stored in between is not missed.
                 if (await GetAsync(scope, cancellationToken) is { } token && accept(token))

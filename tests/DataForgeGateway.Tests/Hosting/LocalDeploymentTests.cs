@@ -64,6 +64,39 @@ public sealed class LocalDeploymentTests
     }
 
     [Fact]
+    public async Task A_bad_setting_is_shown_by_the_script_itself_as_the_gateway_exits_and_the_script_fails()
+    {
+        var (exitCode, _, errors) = await LocalDeployment.RunRefusedAsync("--Gateway:Tokens:RequestTimeout=ten");
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("Configuration error: Gateway:Tokens:RequestTimeout cannot be read as TimeSpan.", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("did not come up", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_READMEs_Python_example_runs_as_pasted_against_the_local_deployment()
+    {
+        await using var deployment = await LocalDeployment.StartAsync(1, "");
+        var readme = await File.ReadAllTextAsync(Path.Combine(ConfigurationExampleTests.RepositoryRoot(), "README.md"));
+        var start = readme.IndexOf("```python\n", StringComparison.Ordinal) + "```python\n".Length;
+        var example = Path.Combine(Path.GetTempPath(), $"dfgw-readme-{Guid.NewGuid():N}.py");
+        await File.WriteAllTextAsync(example, readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)]);
+
+        // As the script's banner says to run it: only the address differs here (the test's own free port).
+        var python = new ProcessStartInfo("python3", [example]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        python.Environment["DATAFORGE_GATEWAY_URL"] = deployment.Caller(0).BaseAddress!.ToString().TrimEnd('/');
+        using var run = Process.Start(python)!;
+        var output = await run.StandardOutput.ReadToEndAsync();
+        var errors = await run.StandardError.ReadToEndAsync();
+        await run.WaitForExitAsync();
+        File.Delete(example);
+
+        Assert.True(run.ExitCode == 0, errors);
+        Assert.Contains("demo_customers", output, StringComparison.Ordinal);
+        Assert.Contains("DATAFORGE_GATEWAY_URL=", deployment.Banner, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_copy_on_the_same_ports_refuses_to_start_naming_the_port()
     {
         await using var deployment = await LocalDeployment.StartAsync(instances: 1, gatewayArgs: "");
@@ -109,7 +142,25 @@ public sealed class LocalDeploymentTests
             return (again.ExitCode, await output, await errors);
         }
 
+        /// <summary>The script with a gateway setting it refuses: what it prints, and how it ends, once it has.</summary>
+        public static async Task<(int ExitCode, string Output, string Errors)> RunRefusedAsync(string gatewayArgs)
+        {
+            var (start, _, _, _) = StartInfo(1, gatewayArgs);
+            using var script = Process.Start(start)!;
+            var output = script.StandardOutput.ReadToEndAsync();
+            var errors = script.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await script.WaitForExitAsync(timeout.Token);
+            return (script.ExitCode, await output, await errors);
+        }
+
         public static async Task<LocalDeployment> StartAsync(int instances, string gatewayArgs)
+        {
+            var (start, gatewayPort, sandboxPort, logs) = StartInfo(instances, gatewayArgs);
+            return await WaitForBannerAsync(Process.Start(start)!, gatewayPort, sandboxPort, logs, start);
+        }
+
+        private static (ProcessStartInfo Start, int GatewayPort, int SandboxPort, string Logs) StartInfo(int instances, string gatewayArgs)
         {
             var root = ConfigurationExampleTests.RepositoryRoot();
             var configuration = typeof(Program).Assembly.Location.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
@@ -128,7 +179,11 @@ public sealed class LocalDeploymentTests
             start.Environment["REDIS_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
             start.Environment["LOG_DIR"] = logs;
             start.Environment["GATEWAY_ARGS"] = gatewayArgs;
-            var script = Process.Start(start)!;
+            return (start, gatewayPort, sandboxPort, logs);
+        }
+
+        private static async Task<LocalDeployment> WaitForBannerAsync(Process script, int gatewayPort, int sandboxPort, string logs, ProcessStartInfo start)
+        {
             var deployment = new LocalDeployment(script, gatewayPort, sandboxPort, logs, start);
             var banner = new System.Text.StringBuilder();
             while (await script.StandardOutput.ReadLineAsync() is { } line)

@@ -9,18 +9,20 @@ namespace DataForgeGateway.UnitTests.Architecture;
 /// </summary>
 public sealed class FolderDependencyTests
 {
-    /// <summary>The layering the README's architecture section describes, lowest first.</summary>
-    private static readonly string[][] Layers =
-    [
-        ["Primitives", "Api"],
-        ["Settings", "Problems", "Redis"],
-        ["Callers", "Tokens"],
-        ["RateLimiting"],
-        ["Routing", "Idempotency", "SharedReads"],
-        ["Audit", "Telemetry", "Health"],
-        ["Hosting"],
-        ["Program"],
-    ];
+    /// <summary>
+    /// The layering, lowest first, as docs/architecture.md states it (its "Folders and layers" table): the one
+    /// statement of it, which this test holds the code to.
+    /// </summary>
+    private static readonly string[][] Layers = DocumentedLayers();
+
+    [Fact]
+    public void The_documented_layering_names_each_layer_and_folder_once()
+    {
+        Assert.True(Layers.Length >= 5, "docs/architecture.md's table of layers was not found");
+        var folders = Layers.SelectMany(folders => folders).ToList();
+        Assert.Equal(folders.Count, folders.Distinct().Count());
+        Assert.Contains("Program", Layers[^1]);
+    }
 
     [Fact]
     public void Every_folder_depends_only_on_folders_in_lower_layers()
@@ -45,6 +47,25 @@ public sealed class FolderDependencyTests
         Assert.Contains("Hosting", graph["Program"]);
         Assert.Contains("Routing", graph["Program"]);
         Assert.Contains("Settings", graph["Tokens"]);
+    }
+
+    /// <summary>Reads the rows <c>| n | `Folder/`, `Other/` | ... |</c> of docs/architecture.md into layers, in order.</summary>
+    private static string[][] DocumentedLayers()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "DataForgeGateway.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var text = File.ReadAllText(Path.Combine(directory!.FullName, "docs", "architecture.md"));
+        var table = text[text.IndexOf("## Folders and layers", StringComparison.Ordinal)..];
+        return [.. table.Split('\n')
+            .Select(line => line.Split('|', StringSplitOptions.TrimEntries))
+            .Where(cells => cells.Length > 3 && int.TryParse(cells[1], out _))
+            .GroupBy(cells => int.Parse(cells[1], System.Globalization.CultureInfo.InvariantCulture))
+            .OrderBy(layer => layer.Key)
+            .Select(layer => layer.SelectMany(cells => System.Text.RegularExpressions.Regex.Matches(cells[2], "`([A-Za-z]+)(?:/|\\.cs)`").Select(m => m.Groups[1].Value)).ToArray())];
     }
 
     /// <summary>Folder → folders it uses, with the types that make each edge.</summary>
