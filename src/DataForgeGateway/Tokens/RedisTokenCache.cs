@@ -101,8 +101,10 @@ internal sealed partial class RedisTokenCache(
 
                 news.Release();
             });
-            var deadline = clock.GetUtcNow() + timeout;
-            while (clock.GetUtcNow() < deadline)
+            // Real time, not the injected clock: this bounds how long a request waits on another replica's fetch,
+            // and a test's clock that stands still must not make that wait endless.
+            var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+            while (TimeProvider.System.GetTimestamp() < deadline)
             {
                 // Read after subscribing: a token stored in between is not missed.
                 if (await GetAsync(scope, cancellationToken) is { } token && accept(token))
