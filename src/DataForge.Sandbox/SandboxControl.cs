@@ -34,6 +34,15 @@ public static class SandboxControl
             return Results.NoContent();
         });
 
+        // The application's private_key_jwt credentials from now on (PEM public keys; none: back to the client secret),
+        // as after uploading or removing a credential in the Auth0 dashboard.
+        control.MapPut("/client-public-keys", async (HttpRequest request, Auth0.ClientAssertions assertions) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            assertions.Register(await reader.ReadToEndAsync());
+            return Results.NoContent();
+        });
+
         // The tenant's client secret from now on, as after a rotation in the Auth0 dashboard.
         control.MapPut("/client-secret", async (HttpRequest request, SandboxSwitches switches) =>
         {

@@ -11,6 +11,12 @@ public sealed class SandboxOptions
     /// <summary>Client secret of the tenant's M2M application.</summary>
     public string ClientSecret { get; set; } = "sandbox-secret";
 
+    /// <summary>
+    /// A PEM file of the application's public key(s) for <c>private_key_jwt</c>: when set, the application authenticates
+    /// with signed assertions and no longer accepts its client secret.
+    /// </summary>
+    public string ClientPublicKeyFile { get; set; } = "";
+
     /// <summary>The API identifier (audience) the application may ask tokens for.</summary>
     public string Audience { get; set; } = "https://sandbox.api.dataforgedev.com";
 

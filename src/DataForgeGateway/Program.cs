@@ -9,6 +9,7 @@ using DataForgeGateway.SharedReads;
 using DataForgeGateway.Routing;
 using DataForgeGateway.Telemetry;
 using DataForgeGateway.Tokens;
+using DataForgeGateway.WorkloadIdentity;
 
 if (KeysCommand.TryRun(args, Console.Out, Console.Error, out var exitCode))
 {
@@ -24,6 +25,7 @@ builder.Services.AddGatewayProblemDetails();
 builder.AddAudit();                  // one audit record and request metrics per request
 builder.AddIngress();                // X-Forwarded-* believed from the ingress networks only
 builder.AddCallers();                // X-Api-Key -> caller and its permissions; keys stored only as hashes
+builder.AddWorkloadIdentity();       // or a workload's JWT (a Kubernetes service-account token) -> caller, checked against its issuer's keys
 builder.AddRateLimits();             // per caller and operation, one limit for all replicas through Redis
 builder.AddAuth0Tokens();            // Auth0 M2M token: in-process cache, then Redis, then Auth0
 builder.AddIdempotency();            // Idempotency-Key on source-pull: one ingestion per key, on any replica
@@ -39,7 +41,8 @@ app.UseAudit();                      // every request on the proxy port leaves o
 app.UseGatewayProblemDetails();      // every error is problem+json with a stable type
 app.UseCanonicalPaths();             // 400 for '..', '%2F', '//', ';' and other path tricks; 401 for a key in the path
 app.UseApiKeys();                    // who is calling: the caller behind X-Api-Key
-app.UseCallerPermissions();          // 401 for a missing, wrong or expired key (429 past too many from one address); 403 for an environment or operation not theirs
+app.UseWorkloadIdentities();         // or, without a key, the caller behind the workload token in Authorization: Bearer
+app.UseCallerPermissions();          // 401 for a missing, wrong or expired key or token (429 past too many from one address); 403 for an environment or operation not theirs
 app.MapOpenApiDocument();            // /openapi/v1.json: the four operations as OpenAPI 3.1, without a key
 app.MapDataForgeRoutes(proxy =>      // forward: caller headers stripped, the gateway's token injected
 {

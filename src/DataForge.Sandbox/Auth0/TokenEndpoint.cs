@@ -15,7 +15,7 @@ public static class TokenEndpoint
     public static void MapAuth0TokenEndpoint(this IEndpointRouteBuilder app) => app.MapPost("/oauth/token", IssueAsync);
 
     private static async Task<IResult> IssueAsync(
-        HttpRequest request, TokenIssuer issuer, SandboxRecorder recorder, SandboxSwitches switches, IOptionsMonitor<SandboxOptions> options)
+        HttpRequest request, TokenIssuer issuer, ClientAssertions assertions, SandboxRecorder recorder, SandboxSwitches switches, IOptionsMonitor<SandboxOptions> options)
     {
         recorder.RecordTokenRequest(request);
         if (switches.TokenEndpointDelay is { } delay)
@@ -36,6 +36,37 @@ public static class TokenEndpoint
 
         ApplyBasicAuthentication(request, form);
         var settings = options.CurrentValue;
+        if (form.GetValueOrDefault("client_assertion") is { } assertion)
+        {
+            if (form.GetValueOrDefault("client_assertion_type") != ClientAssertions.AssertionType)
+            {
+                return Error(400, "invalid_request", "client_assertion_type must be " + ClientAssertions.AssertionType);
+            }
+
+            if (!assertions.Enabled || form.ContainsKey("client_secret"))
+            {
+                return Error(401, "invalid_client", "The client is not configured for private_key_jwt, or sent a secret beside the assertion.");
+            }
+
+            if (form.GetValueOrDefault("client_id") is { } claimed && claimed != settings.ClientId)
+            {
+                return Error(401, "invalid_client", "client_id does not match the assertion.");
+            }
+
+            // Auth0 takes its tenant's URL, or its custom domain, with the trailing slash.
+            string[] audiences = [$"https://{settings.Domain}/", $"{request.Scheme}://{request.Host}/"];
+            if (await assertions.VerifyAsync(assertion, settings.ClientId, audiences) is { } refusal)
+            {
+                return Error(401, "invalid_client", refusal);
+            }
+
+            form["client_id"] = settings.ClientId;
+        }
+        else if (assertions.Enabled)
+        {
+            return Error(401, "invalid_client", "The client authenticates with private_key_jwt: a client secret is not accepted.");
+        }
+
         foreach (var name in new[] { "grant_type", "client_id" })
         {
             if (string.IsNullOrEmpty(form.GetValueOrDefault(name)))
@@ -49,7 +80,7 @@ public static class TokenEndpoint
             return Error(403, "unsupported_grant_type", $"Unsupported grant type: {form["grant_type"]}");
         }
 
-        if (form["client_id"] != settings.ClientId || !SecretMatches(form.GetValueOrDefault("client_secret"), switches.ClientSecret ?? settings.ClientSecret))
+        if (form["client_id"] != settings.ClientId || (!form.ContainsKey("client_assertion") && !SecretMatches(form.GetValueOrDefault("client_secret"), switches.ClientSecret ?? settings.ClientSecret)))
         {
             return Error(401, "access_denied", "Unauthorized");
         }

@@ -13,7 +13,7 @@ internal static class AuditJson
     /// <summary>The fields' names, in <see cref="AuditField"/>'s order, the order they are written: the log record's attributes use them too.</summary>
     public static readonly string[] Names =
     [
-        "time", "outcome", "caller", "key_id", "environment", "operation", "method", "path", "source_id", "project_id",
+        "time", "outcome", "caller", "key_id", "subject", "environment", "operation", "method", "path", "source_id", "project_id",
         "name_filter", "status", "upstream_status", "duration_ms", "token_source", "rate_limit", "client_address", "trace_id",
     ];
 
@@ -28,6 +28,7 @@ internal static class AuditJson
         json.WriteString(Name(AuditField.Outcome), record.Outcome);
         Optional(json, Name(AuditField.Caller), record.Caller);
         Optional(json, Name(AuditField.KeyId), record.KeyId);
+        Optional(json, Name(AuditField.Subject), record.Subject);
         Optional(json, Name(AuditField.Environment), record.Environment);
         Optional(json, Name(AuditField.Operation), record.Operation);
         json.WriteString(Name(AuditField.Method), record.Method);
@@ -81,6 +82,7 @@ internal enum AuditField
     Outcome,
     Caller,
     KeyId,
+    Subject,
     Environment,
     Operation,
     Method,

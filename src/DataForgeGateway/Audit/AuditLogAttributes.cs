@@ -98,6 +98,7 @@ internal sealed class AuditLogAttributes : IReadOnlyList<KeyValuePair<string, ob
     {
         AuditField.Caller => _record.Caller is not null,
         AuditField.KeyId => _record.KeyId is not null,
+        AuditField.Subject => _record.Subject is not null,
         AuditField.Environment => _record.Environment is not null,
         AuditField.Operation => _record.Operation is not null,
         AuditField.SourceId => _record.SourceId is not null,
@@ -117,6 +118,7 @@ internal sealed class AuditLogAttributes : IReadOnlyList<KeyValuePair<string, ob
         AuditField.Outcome => _record.Outcome,
         AuditField.Caller => _record.Caller,
         AuditField.KeyId => _record.KeyId,
+        AuditField.Subject => _record.Subject,
         AuditField.Environment => _record.Environment,
         AuditField.Operation => _record.Operation,
         AuditField.Method => _record.Method,

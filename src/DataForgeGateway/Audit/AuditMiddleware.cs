@@ -50,6 +50,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
         {
             record.Caller = caller.Name;
             record.KeyId = caller.KeyId;
+            record.Subject = caller.Subject;
         }
 
         var parameters = context.Features.Get<RequestParameters>();

@@ -22,6 +22,9 @@ public sealed class AuditRecord : IRequestTraceFeature, IRateLimitFeature
 
     public string? KeyId { get; set; }
 
+    /// <summary>The workload's subject when the caller proved itself with a workload token (then there is no key id).</summary>
+    public string? Subject { get; set; }
+
     public string? Environment { get; set; }
 
     public string? Operation { get; set; }

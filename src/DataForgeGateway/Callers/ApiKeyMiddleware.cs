@@ -33,7 +33,7 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, CallerDirectory cal
     {
         if (Authenticate(context, out var caller) is { } problem)
         {
-            context.Features.Set(new ApiKeyRefusal(problem));
+            context.Features.Set(new CredentialRefusal(problem));
         }
         else if (caller is not null)
         {
@@ -109,5 +109,5 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, CallerDirectory cal
     }
 }
 
-/// <summary>Why the key a request carried was refused.</summary>
-internal sealed record ApiKeyRefusal(GatewayProblem Problem);
+/// <summary>Why the credential a request carried (a key, or a workload token when <paramref name="Bearer"/>) was refused.</summary>
+internal sealed record CredentialRefusal(GatewayProblem Problem, bool Bearer = false);

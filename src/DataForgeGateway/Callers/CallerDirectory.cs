@@ -59,6 +59,10 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
         return Admit(connection.Found, now, out caller);
     }
 
+    /// <summary>The caller whose workload is <paramref name="subject"/> at the issuer configured as <paramref name="issuer"/>, if any.</summary>
+    public ClaimsPrincipal? FindWorkload(string issuer, string subject) =>
+        Current().ByWorkload.GetValueOrDefault((issuer, subject));
+
     /// <summary>Whether <paramref name="text"/> is, as it stands, a key some caller has (any form, by its hash): a key pasted where a key does not go.</summary>
     public bool IsConfiguredKey(ReadOnlySpan<char> text)
     {
@@ -67,6 +71,15 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
             return false;
         }
 
+        var directory = Current();
+
+        // Keys with an id are the gateway's own format, which KeyLikeText sees by its shape: only keys configured
+        // by their hash alone need a hash of the text, and most deployments have none.
+        return directory.HasKeysByHashAlone && directory.ByDigest.ContainsKey(KeyDigest.Compute(text));
+    }
+
+    private Directory Current()
+    {
         var current = options.Current;
         var directory = _directory;
         if (directory is null || !ReferenceEquals(directory.Source, current))
@@ -74,9 +87,7 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
             _directory = directory = Build(current);
         }
 
-        // Keys with an id are the gateway's own format, which KeyLikeText sees by its shape: only keys configured
-        // by their hash alone need a hash of the text, and most deployments have none.
-        return directory.HasKeysByHashAlone && directory.ByDigest.ContainsKey(KeyDigest.Compute(text));
+        return directory;
     }
 
     /// <summary>The key's entry in <paramref name="directory"/>, if any: by its key id and then its hash, or by its hash alone.</summary>
@@ -120,8 +131,14 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
     {
         var byId = new Dictionary<string, Entry>(StringComparer.Ordinal);
         var byDigest = new Dictionary<KeyDigest, Entry>();
+        var byWorkload = new Dictionary<(string, string), ClaimsPrincipal>(WorkloadComparer.Instance);
         foreach (var (caller, settings) in options.Callers)
         {
+            foreach (var workload in settings.Workloads)
+            {
+                byWorkload.TryAdd((workload.Issuer, workload.Subject), new CallerPrincipal(new CallerIdentity(settings.Name ?? caller, null, settings, workload.Subject)));
+            }
+
             foreach (var key in settings.Keys)
             {
                 if (!KeyDigest.TryParse(key.Sha256, out var digest))
@@ -139,7 +156,12 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
             }
         }
 
-        return new Directory(options, byId.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>(), byDigest.ToFrozenDictionary(), byDigest.Count > byId.Count);
+        return new Directory(
+            options,
+            byId.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>(),
+            byDigest.ToFrozenDictionary(),
+            byDigest.Count > byId.Count,
+            byWorkload.ToFrozenDictionary(WorkloadComparer.Instance));
     }
 
     /// <summary>What a key came to in one directory: malformed, unknown, or its entry (whose window is checked on each use).</summary>
@@ -148,5 +170,22 @@ internal sealed class CallerDirectory(LiveOptions<CallersOptions> options)
     /// <summary>One configured key. Its principal is shared by every request: never modify it.</summary>
     internal sealed record Entry(KeyDigest Digest, DateTimeOffset? NotBefore, DateTimeOffset? Expires, ClaimsPrincipal Principal);
 
-    internal sealed record Directory(CallersOptions Source, FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ById, FrozenDictionary<KeyDigest, Entry> ByDigest, bool HasKeysByHashAlone);
+    internal sealed record Directory(
+        CallersOptions Source,
+        FrozenDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> ById,
+        FrozenDictionary<KeyDigest, Entry> ByDigest,
+        bool HasKeysByHashAlone,
+        FrozenDictionary<(string Issuer, string Subject), ClaimsPrincipal> ByWorkload);
+
+    /// <summary>Issuer names as configuration compares them (ignoring case); subjects exactly.</summary>
+    private sealed class WorkloadComparer : IEqualityComparer<(string Issuer, string Subject)>
+    {
+        public static readonly WorkloadComparer Instance = new();
+
+        public bool Equals((string Issuer, string Subject) x, (string Issuer, string Subject) y) =>
+            string.Equals(x.Subject, y.Subject, StringComparison.Ordinal) && string.Equals(x.Issuer, y.Issuer, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode((string Issuer, string Subject) obj) =>
+            HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Issuer), StringComparer.Ordinal.GetHashCode(obj.Subject));
+    }
 }

@@ -19,6 +19,9 @@ public static class CallerExtensions
     /// <summary>The caller behind the request's API key becomes its user; a bad key is noted for the next step.</summary>
     public static IApplicationBuilder UseApiKeys(this IApplicationBuilder app) => app.UseMiddleware<ApiKeyMiddleware>();
 
+    /// <summary>Or the caller behind the workload token in <c>Authorization: Bearer</c>, when no key was sent.</summary>
+    public static IApplicationBuilder UseWorkloadIdentities(this IApplicationBuilder app) => app.UseMiddleware<WorkloadTokenMiddleware>();
+
     /// <summary>DataForge routes need a valid key (401) whose caller may use the environment and operation (403).</summary>
     public static IApplicationBuilder UseCallerPermissions(this IApplicationBuilder app) => app.UseMiddleware<CallerPermissionMiddleware>();
 

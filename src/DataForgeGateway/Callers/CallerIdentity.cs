@@ -4,14 +4,15 @@ using System.Security.Principal;
 
 namespace DataForgeGateway.Callers;
 
-/// <summary>An authenticated caller: its name (what logs and metrics show), the key it used, and what it may do.</summary>
+/// <summary>An authenticated caller: its name (what logs and metrics show), the key or workload identity it used, and what it may do.</summary>
 public sealed class CallerIdentity : ClaimsIdentity
 {
-    public CallerIdentity(string name, string? keyId, CallerOptions settings)
-        : base([new Claim(ClaimTypes.Name, name)], ApiKeyMiddleware.SchemeName)
+    public CallerIdentity(string name, string? keyId, CallerOptions settings, string? subject = null)
+        : base([new Claim(ClaimTypes.Name, name)], subject is null ? ApiKeyMiddleware.SchemeName : WorkloadTokenMiddleware.SchemeName)
     {
         Name = name;
         KeyId = keyId;
+        Subject = subject;
         AllEnvironments = settings.Environments.Contains("*");
         Environments = settings.Environments.Where(e => e != "*").ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         Operations = settings.Operations.ToFrozenSet(StringComparer.Ordinal);
@@ -24,6 +25,9 @@ public sealed class CallerIdentity : ClaimsIdentity
 
     /// <summary>The public id of the key the caller presented; null for a key configured by hash alone.</summary>
     public string? KeyId { get; }
+
+    /// <summary>The workload's subject (its token's <c>sub</c>) when the caller proved its identity with a workload token; null for a key.</summary>
+    public string? Subject { get; }
 
     /// <summary>The caller may use every environment.</summary>
     public bool AllEnvironments { get; }

@@ -10,9 +10,10 @@ namespace DataForgeGateway.Callers;
 /// with the key) that may use the route's environment and operation (403 saying which). Projects and sources are
 /// checked once the request is read (<see cref="ResourcePermissionMiddleware"/>). Other paths pass: they end in 404 or 405 whoever asks.
 /// </summary>
-internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptions<GatewayOptions> gateway, FailedAuthenticationLimiter failures)
+internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptions<GatewayOptions> gateway, FailedAuthenticationLimiter failures, WorkloadIdentity.WorkloadTokenValidator workloads)
 {
-    private const string Challenge = ApiKeyMiddleware.Challenge;
+    /// <summary>How soon to try again when a workload token's issuer keys could not be fetched.</summary>
+    private static readonly TimeSpan KeysRetryAfter = TimeSpan.FromSeconds(5);
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -25,7 +26,7 @@ internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptio
 
         if (context.User.Identity is not CallerIdentity caller)
         {
-            return Unauthenticated(context, context.Features.Get<ApiKeyRefusal>()?.Problem ?? GatewayProblem.ApiKeyMissing);
+            return Unauthenticated(context, context.Features.Get<CredentialRefusal>() ?? new CredentialRefusal(GatewayProblem.ApiKeyMissing));
         }
 
         if (route is null)
@@ -49,16 +50,27 @@ internal sealed class CallerPermissionMiddleware(RequestDelegate next, LiveOptio
         return next(context);
     }
 
-    private Task Unauthenticated(HttpContext context, GatewayProblem problem)
+    private Task Unauthenticated(HttpContext context, CredentialRefusal refusal)
     {
+        var problem = refusal.Problem;
+        if (problem == GatewayProblem.WorkloadKeysUnavailable)
+        {
+            // The gateway's trouble, not the caller's: not charged to its address.
+            return context.WriteProblemAsync(problem, null, KeysRetryAfter);
+        }
+
         if (failures.Charge(context.Connection.RemoteIpAddress) is { } wait)
         {
             return context.WriteProblemAsync(GatewayProblem.RateLimited, "Too many requests without a valid API key from this address.", wait);
         }
 
-        context.Response.Headers.WWWAuthenticate = Challenge;
+        context.Response.Headers.WWWAuthenticate = refusal.Bearer
+            ? WorkloadTokenMiddleware.RefusedChallenge
+            : problem == GatewayProblem.ApiKeyMissing && workloads.Enabled
+                ? new Microsoft.Extensions.Primitives.StringValues([ApiKeyMiddleware.Challenge, WorkloadTokenMiddleware.Challenge])
+                : ApiKeyMiddleware.Challenge;
         return context.WriteProblemAsync(problem, problem == GatewayProblem.ApiKeyMissing
-            ? "Send your service's API key in the X-Api-Key header."
+            ? workloads.Enabled ? "Send your service's API key in the X-Api-Key header, or its workload token in Authorization: Bearer." : "Send your service's API key in the X-Api-Key header."
             : problem == GatewayProblem.ApiKeyInQuery
                 ? "Send the key in the X-Api-Key header only, and treat the one you sent as leaked: rotate it."
                 : null);

@@ -27,11 +27,13 @@ public sealed partial class CallersOptions
         public ValidateOptionsResult Validate(string? name, CallersOptions options)
         {
             var environments = configuration.GetSection($"{SectionName}:Environments").GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var issuers = configuration.GetSection($"{SectionName}:WorkloadIdentity:Issuers").GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var workloadOwners = new Dictionary<(string, string), string>();
             var operations = DataForgeOperation.Names.ToHashSet(StringComparer.Ordinal);
             var failures = new List<string>();
             if (options.Callers.Count == 0)
             {
-                failures.Add($"{SectionName}:Callers must define at least one caller with at least one key.");
+                failures.Add($"{SectionName}:Callers must define at least one caller with at least one key or workload.");
             }
 
             var hashOwners = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -49,9 +51,28 @@ public sealed partial class CallersOptions
                     failures.Add($"{key}:Name must be a caller name (letters, digits, '.', '_', '-') that no other caller has.");
                 }
 
-                if (settings.Keys.Count == 0)
+                if (settings.Keys.Count == 0 && settings.Workloads.Count == 0)
                 {
-                    failures.Add($"{key}:Keys must hold at least one key.");
+                    failures.Add($"{key}:Keys must hold at least one key (or {key}:Workloads one workload).");
+                }
+
+                for (var i = 0; i < settings.Workloads.Count; i++)
+                {
+                    var workload = settings.Workloads[i];
+                    var workloadKey = $"{key}:Workloads:{i}";
+                    if (!issuers.Contains(workload.Issuer))
+                    {
+                        failures.Add($"{workloadKey}:Issuer must name an issuer under {SectionName}:WorkloadIdentity:Issuers.");
+                    }
+
+                    if (string.IsNullOrWhiteSpace(workload.Subject) || workload.Subject.Length > 512)
+                    {
+                        failures.Add($"{workloadKey}:Subject is required: the exact 'sub' of the workload's tokens (for example system:serviceaccount:billing:billing-svc).");
+                    }
+                    else if (!workloadOwners.TryAdd((workload.Issuer.ToUpperInvariant(), workload.Subject), caller))
+                    {
+                        failures.Add($"{workloadKey}:Subject of this issuer is also a workload of caller '{workloadOwners[(workload.Issuer.ToUpperInvariant(), workload.Subject)]}': every workload belongs to one caller.");
+                    }
                 }
 
                 CheckList(settings.Environments, $"{key}:Environments", e => e == "*" || environments.Contains(e), "names an environment that is not under Gateway:Environments.", failures);
@@ -134,6 +155,12 @@ public sealed class CallerOptions
     public List<ApiKeyOptions> Keys { get; set; } = [];
 
     /// <summary>
+    /// The workloads that are this caller, by the identity their platform gives them (a Kubernetes service account's
+    /// projected token): a JWT of one of them in <c>Authorization: Bearer</c> stands for a key.
+    /// </summary>
+    public List<WorkloadOptions> Workloads { get; set; } = [];
+
+    /// <summary>
     /// The environments the caller may use, by name; <c>*</c> for all. Empty: only the default environment
     /// (<c>/external/...</c> and its named form).
     /// </summary>
@@ -181,4 +208,14 @@ public sealed class ApiKeyOptions
 
     /// <summary>The key is refused from this moment on. Empty: until it is removed.</summary>
     public DateTimeOffset? Expires { get; set; }
+}
+
+/// <summary>One workload identity of a caller: the issuer its tokens come from and their exact subject.</summary>
+public sealed class WorkloadOptions
+{
+    /// <summary>The issuer's name under <c>Gateway:WorkloadIdentity:Issuers</c>.</summary>
+    public string Issuer { get; set; } = "";
+
+    /// <summary>The tokens' exact <c>sub</c>, for example <c>system:serviceaccount:billing:billing-svc</c> or <c>spiffe://corp/ns/billing/sa/billing-svc</c>.</summary>
+    public string Subject { get; set; } = "";
 }

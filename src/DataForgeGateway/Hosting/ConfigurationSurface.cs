@@ -23,6 +23,7 @@ public static class ConfigurationSurface
     [
         (GatewayOptions.SectionName, typeof(GatewayOptions)),
         (CallersOptions.SectionName, typeof(CallersOptions)),
+        (DataForgeGateway.WorkloadIdentity.WorkloadIdentityOptions.SectionName, typeof(DataForgeGateway.WorkloadIdentity.WorkloadIdentityOptions)),
         (TokenOptions.SectionName, typeof(TokenOptions)),
         (RedisOptions.SectionName, typeof(RedisOptions)),
         (ManagementOptions.SectionName, typeof(ManagementOptions)),

@@ -15,6 +15,14 @@ public sealed record GatewayProblem(int Status, string Slug, string Title)
     public static readonly GatewayProblem ApiKeyNotYetValid = new(401, "api-key-not-yet-valid", "The API key is not valid yet");
     public static readonly GatewayProblem ApiKeyInQuery = new(401, "api-key-in-query", "API keys are not accepted in the query string");
     public static readonly GatewayProblem ApiKeyInPath = new(401, "api-key-in-path", "API keys are not accepted in the path");
+    public static readonly GatewayProblem WorkloadTokenInvalid = new(401, "workload-token-invalid", "The workload token is not a JWT the gateway accepts");
+    public static readonly GatewayProblem WorkloadTokenExpired = new(401, "workload-token-expired", "The workload token has expired");
+    public static readonly GatewayProblem WorkloadTokenNotYetValid = new(401, "workload-token-not-yet-valid", "The workload token is not valid yet");
+    public static readonly GatewayProblem WorkloadTokenWrongAudience = new(401, "workload-token-wrong-audience", "The workload token is not for this gateway's audience");
+    public static readonly GatewayProblem WorkloadTokenUnknownIssuer = new(401, "workload-token-unknown-issuer", "The workload token's issuer is not one the gateway trusts");
+    public static readonly GatewayProblem WorkloadTokenBadSignature = new(401, "workload-token-bad-signature", "The workload token is not signed by a key of its issuer");
+    public static readonly GatewayProblem WorkloadSubjectUnmapped = new(401, "workload-subject-unmapped", "The workload is not a caller of the gateway");
+    public static readonly GatewayProblem WorkloadKeysUnavailable = new(503, "workload-keys-unavailable", "The workload token's issuer keys cannot be fetched right now");
     public static readonly GatewayProblem InvalidRequest = new(400, "invalid-request", "The request is not one DataForge would accept");
     public static readonly GatewayProblem PathNotCanonical = new(400, "path-not-canonical", "The request target is not in canonical form");
     public static readonly GatewayProblem Forbidden = new(403, "forbidden", "The caller may not do this");

@@ -7,7 +7,8 @@ namespace DataForgeGateway.Tokens;
 
 /// <summary>
 /// Asks a token endpoint for a client-credentials token, as the vendor page shows: a JSON body with
-/// <c>client_id</c>, <c>client_secret</c>, <c>audience</c> and <c>grant_type</c>.
+/// <c>client_id</c>, <c>client_secret</c>, <c>audience</c> and <c>grant_type</c>; or, with <c>PrivateKeyJwt</c>, a signed
+/// <c>client_assertion</c> instead of the secret.
 /// </summary>
 internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, TimeProvider clock, ILogger<Auth0TokenClient> logger)
 {
@@ -16,8 +17,18 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
 
     public async Task<TokenResult> RequestAsync(string environment, Auth0Options auth0, TimeSpan safetyMargin, CancellationToken cancellationToken)
     {
-        using var request = BuildRequest(auth0);
         var sentAt = clock.GetUtcNow();
+        HttpRequestMessage built;
+        try
+        {
+            built = BuildRequest(auth0, sentAt);
+        }
+        catch (ClientAssertionException e)
+        {
+            return Failed(environment, TokenFailure.Rejected, e.Message);
+        }
+
+        using var request = built;
         HttpResponseMessage response;
         try
         {
@@ -44,13 +55,19 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
     }
 
     /// <summary>The client-credentials request, in the body format and client authentication the settings ask for.</summary>
-    internal static HttpRequestMessage BuildRequest(Auth0Options auth0)
+    internal static HttpRequestMessage BuildRequest(Auth0Options auth0, DateTimeOffset? now = null)
     {
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["grant_type"] = "client_credentials" };
         if (auth0.ClientAuthentication == ClientAuthentication.Body)
         {
             parameters["client_id"] = auth0.ClientId;
             parameters["client_secret"] = auth0.ClientSecret;
+        }
+        else if (auth0.ClientAuthentication == ClientAuthentication.PrivateKeyJwt)
+        {
+            parameters["client_id"] = auth0.ClientId;
+            parameters["client_assertion_type"] = ClientAssertion.Type;
+            parameters["client_assertion"] = ClientAssertion.Create(auth0, now ?? DateTimeOffset.UtcNow);
         }
 
         parameters["audience"] = auth0.Audience;

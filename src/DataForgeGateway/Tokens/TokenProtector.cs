@@ -16,10 +16,21 @@ internal static class TokenProtector
     private const int TagSize = 16;
     private static readonly byte[] DerivationSalt = "dataforge-gateway token cache"u8.ToArray();
 
-    /// <summary>The configured key, or one derived from the client secret that every replica of the environment shares.</summary>
+    /// <summary>When the private key cannot be read (the token fetch fails for it too): a key of this process alone, never a known one.</summary>
+    private static readonly string Unshared = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>
+    /// The configured key, or one derived from the credential every replica of the environment shares: the client
+    /// secret, or with <c>PrivateKeyJwt</c> the private key as read now (a rotated key derives another: set
+    /// <c>Gateway:Tokens:EncryptionKey</c> for a key that outlives rotations).
+    /// </summary>
     public static byte[] KeyFor(Auth0Options auth0, string configuredKey) =>
         ParseKey(configuredKey) ?? HKDF.DeriveKey(
-            HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(auth0.ClientSecret), 32, DerivationSalt, "token-cache-key:v2"u8.ToArray());
+            HashAlgorithmName.SHA256,
+            Encoding.UTF8.GetBytes(auth0.ClientAuthentication == ClientAuthentication.PrivateKeyJwt ? auth0.ReadPrivateKey(out _) ?? Unshared : auth0.ClientSecret),
+            32,
+            DerivationSalt,
+            "token-cache-key:v2"u8.ToArray());
 
     public static byte[]? ParseKey(string? base64)
     {
