@@ -33,6 +33,12 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public TokenIssuer Issuer => _app.Services.GetRequiredService<TokenIssuer>();
 
+    /// <summary>The sandbox's workload token issuer (a cluster's service-account issuer), whose issuer URL is <see cref="BaseUrl"/>.</summary>
+    public DataForge.Sandbox.Workloads.WorkloadIssuer Workloads => _app.Services.GetRequiredService<DataForge.Sandbox.Workloads.WorkloadIssuer>();
+
+    /// <summary>The tenant's private_key_jwt credentials and the assertions it received.</summary>
+    public ClientAssertions Assertions => _app.Services.GetRequiredService<ClientAssertions>();
+
     public static async Task<SandboxHost> StartAsync(TimeProvider? clock = null, int tokenLifetimeSeconds = 86400)
     {
         var app = SandboxApplication.Build(

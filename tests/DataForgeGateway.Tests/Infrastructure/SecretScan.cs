@@ -55,7 +55,7 @@ public static partial class SecretScan
             Assert.False(all.Contains(secret, StringComparison.Ordinal), $"a known secret appears in the telemetry: {Around(all, all.IndexOf(secret, StringComparison.Ordinal))}");
         }
 
-        foreach (var pattern in new[] { Jwt(), GatewayKey() })
+        foreach (var pattern in new[] { Jwt(), GatewayKey(), PrivateKeyPem(), DerKey() })
         {
             var match = pattern.Match(all);
             Assert.False(match.Success, $"something shaped like a token or key appears in the telemetry: {Around(all, match.Index)}");
@@ -66,6 +66,13 @@ public static partial class SecretScan
 
     [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")]
     private static partial Regex Jwt();
+
+    [GeneratedRegex("-----BEGIN [A-Z ]*PRIVATE KEY-----")]
+    private static partial Regex PrivateKeyPem();
+
+    /// <summary>A key's DER in Base64 (an RSA key's starts MII...), as a PEM's body would leak without its armour.</summary>
+    [GeneratedRegex("MII[A-Za-z0-9+/]{200,}")]
+    private static partial Regex DerKey();
 
     [GeneratedRegex("dfgw_[a-z0-9]{4,32}_[A-Za-z0-9]{30,}")]
     private static partial Regex GatewayKey();
