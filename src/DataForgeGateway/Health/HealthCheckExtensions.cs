@@ -9,7 +9,8 @@ namespace DataForgeGateway.Health;
 /// Liveness: the process answers, and nothing else (never Auth0, DataForge or Redis: a restart fixes none of them).
 /// Readiness: "this replica can serve its callers now": a usable token for every environment (not Ready without one),
 /// Redis (Degraded, or not Ready where the rate limits fail closed without it), DataForge answering (Degraded: no other
-/// replica would do better) and the configuration (Degraded while a change is refused: the last good one serves).
+/// replica would do better), the configuration (Degraded while a change is refused: the last good one serves) and the
+/// workload issuers' keys (Degraded while one cannot be fetched: key callers are served all the same).
 /// </summary>
 public static class HealthCheckExtensions
 {
@@ -26,6 +27,7 @@ public static class HealthCheckExtensions
             checks.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(2));
         }
 
+        checks.AddCheck<WorkloadIssuersHealthCheck>("workload-issuers", HealthStatus.Degraded, [ReadyTag]);
         builder.Services.AddSingleton<ReadinessMetrics>();
         builder.Services.AddSingleton<IHealthCheckPublisher>(provider => provider.GetRequiredService<ReadinessMetrics>());
         builder.Services.Configure<HealthCheckPublisherOptions>(options =>
