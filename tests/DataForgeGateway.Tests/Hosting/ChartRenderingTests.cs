@@ -108,11 +108,46 @@ public sealed class ChartRenderingTests : IClassFixture<ChartRenderingTests.Rend
     [InlineData("gateway:\n  Tokens:\n    RequestTimeout: 10s\n", "gateway.Tokens.RequestTimeout")]
     [InlineData("gateway:\n  Environments:\n    stage:\n      Auth0:\n        ClientSecret: in-values-by-mistake\n", "gateway.Environments.stage.Auth0")]
     [InlineData("gateway:\n  Redis:\n    ConnectionString: redis:6379,password=x\n", "gateway.Redis")]
+    [InlineData("gateway:\n  Environments:\n    stage:\n      Auth0:\n        PrivateKey: pem-in-values-by-mistake\n", "gateway.Environments.stage.Auth0")]
+    [InlineData("gateway:\n  WorkloadIdentity:\n    Issuers:\n      cluster:\n        Issuer: https://kubernetes.default.svc\n", "Audience")]
     public async Task Values_the_schema_refuses_stop_the_render_naming_the_value(string values, string named)
     {
         var refused = await _renderer.FailsAsync(values.StartsWith("gateway:\n  Callers", StringComparison.Ordinal) ? values : values + ValidValues.Replace("gateway:\n", values.StartsWith("gateway:", StringComparison.Ordinal) ? "" : "gateway:\n", StringComparison.Ordinal));
 
         Assert.Contains(named, refused);
+    }
+
+    [Fact]
+    public async Task A_workload_caller_needs_no_key_and_the_issuers_JWKS_ConfigMap_is_mounted_as_a_folder()
+    {
+        const string values = """
+            gateway:
+              DefaultEnvironment: stage
+              Environments:
+                stage:
+                  BaseUrl: https://stage.api.dataforgedev.com
+                  Auth0: { Domain: dataforgedev.us.auth0.com, ClientId: c, Audience: a, ClientAuthentication: PrivateKeyJwt }
+              WorkloadIdentity:
+                Issuers:
+                  cluster: { Issuer: https://kubernetes.default.svc.cluster.local, Audience: dataforge-gateway, JwksFile: /etc/dataforge-gateway/workload-jwks/jwks.json }
+              Callers:
+                reporting-svc:
+                  Workloads: [ { Issuer: cluster, Subject: "system:serviceaccount:reporting:reporting-svc" } ]
+            workloadIdentity:
+              jwksConfigMap: cluster-jwks
+            """;
+
+        var objects = await _renderer.RenderAsync(values);
+
+        var settings = Text(Single(objects, "ConfigMap"), "data", "appsettings.Production.json")!;
+        Assert.Contains("system:serviceaccount:reporting:reporting-svc", settings, StringComparison.Ordinal);
+        var pod = (YamlMappingNode)Node(Single(objects, "Deployment"), "spec", "template", "spec");
+        var mount = Assert.Single(((YamlSequenceNode)((YamlMappingNode)((YamlSequenceNode)pod["containers"])[0])["volumeMounts"]).Cast<YamlMappingNode>(), m => m["name"].ToString() == "workload-jwks");
+        Assert.Equal("/etc/dataforge-gateway/workload-jwks", mount["mountPath"].ToString());
+        Assert.False(mount.Children.ContainsKey(new YamlScalarNode("subPath")), "a subPath mount is never updated in place");
+        var volume = Assert.Single(((YamlSequenceNode)pod["volumes"]).Cast<YamlMappingNode>(), v => v["name"].ToString() == "workload-jwks");
+        Assert.Equal("cluster-jwks", Text(volume, "configMap", "name"));
+        Assert.Contains("\"Workloads\"", settings, StringComparison.Ordinal);
     }
 
     [Fact]

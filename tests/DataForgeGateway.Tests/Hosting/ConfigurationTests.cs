@@ -43,7 +43,7 @@ public sealed class ConfigurationTests
         { "Gateway:Environments:stage:Auth0:PrivateKeyFile", "/run/secrets/auth0.pem", "Gateway:Environments:stage:Auth0:PrivateKeyFile is set but Gateway:Environments:stage:Auth0:ClientAuthentication is not PrivateKeyJwt" },
         { "Gateway:Callers:billing-svc:Workloads:0:Subject", "system:serviceaccount:billing:billing-svc", "Gateway:Callers:billing-svc:Workloads:0:Issuer must name an issuer under Gateway:WorkloadIdentity:Issuers." },
         { "Gateway:WorkloadIdentity:MinRefreshInterval", "00:05:00", "Gateway:WorkloadIdentity:MinRefreshInterval must be between 1 second and 1 minute" },
-        { "Gateway:WorkloadIdentity:Issuers:cluster:Audiences", "dataforge-gateway", "Gateway:WorkloadIdentity:Issuers:cluster:Audiences is not a setting the gateway knows: did you mean Gateway:WorkloadIdentity:Issuers:cluster:Audience?" },
+        { "Gateway:WorkloadIdentity:ClockSkw", "00:00:30", "Gateway:WorkloadIdentity:ClockSkw is not a setting the gateway knows: did you mean Gateway:WorkloadIdentity:ClockSkew?" },
     };
 
     [Theory]
