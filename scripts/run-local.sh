@@ -108,6 +108,7 @@ for i in $(seq 0 $((instances - 1))); do
     --urls "http://127.0.0.1:$proxy" --Gateway:Management:Url "http://127.0.0.1:$management" \
     --Gateway:Environments:sandbox:BaseUrl "http://127.0.0.1:$sandbox_port" \
     --Gateway:Environments:sandbox:Auth0:TokenUrl "http://127.0.0.1:$sandbox_port/oauth/token" \
+    --Gateway:WorkloadIdentity:Issuers:local:Issuer "http://127.0.0.1:$sandbox_port" \
     "${redis_settings[@]}" ${GATEWAY_ARGS:-} >"$logs/gateway-$i.log" 2>&1 &
   pids+=($!)
   echo $! >"$logs/gateway-$i.pid"
@@ -133,6 +134,12 @@ Try it (the demo key works only against this local sandbox):
 
 The README's Python example runs as it is against this gateway (its defaults are this address and the demo key):
   DATAFORGE_GATEWAY_URL=http://127.0.0.1:$gateway_port DATAFORGE_GATEWAY_KEY=$demo_key python3 example.py
+
+A workload caller, with no key: the sandbox is also a cluster's service-account issuer; mint the token a pod of
+service account demo/demo-workload would have mounted, and send it as a bearer token:
+
+  export DATAFORGE_WORKLOAD_TOKEN=\$(curl -s -X POST 'http://127.0.0.1:$sandbox_port/_sandbox/workload-token?subject=system:serviceaccount:demo:demo-workload&audience=dataforge-gateway')
+  curl -s -H "Authorization: Bearer \$DATAFORGE_WORKLOAD_TOKEN" 'http://127.0.0.1:$gateway_port/external/sources?projectId=1'
 
 Health: curl -s http://127.0.0.1:$((gateway_port + 1))/health/ready
 Tokens the sandbox issued so far: curl -s http://127.0.0.1:$sandbox_port/_sandbox/stats

@@ -97,6 +97,30 @@ public sealed class LocalDeploymentTests
     }
 
     [Fact]
+    public async Task The_READMEs_workload_example_runs_as_pasted_with_the_token_line_the_script_prints()
+    {
+        await using var deployment = await LocalDeployment.StartAsync(1, "");
+        var readme = await File.ReadAllTextAsync(Path.Combine(ConfigurationExampleTests.RepositoryRoot(), "README.md"));
+        var workload = readme.IndexOf("**A workload caller**", StringComparison.Ordinal);
+        var start = readme.IndexOf("```python\n", workload, StringComparison.Ordinal) + "```python\n".Length;
+        var example = Path.Combine(Path.GetTempPath(), $"dfgw-readme-workload-{Guid.NewGuid():N}.py");
+        await File.WriteAllTextAsync(example, readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)]);
+        var mint = Assert.Single(deployment.Banner.Split('\n'), line => line.TrimStart().StartsWith("export DATAFORGE_WORKLOAD_TOKEN=", StringComparison.Ordinal)).Trim();
+
+        // The banner's line as a newcomer pastes it, then the example; only the gateway's address is the test's own.
+        var shell = new ProcessStartInfo("bash", ["-c", $"{mint} && python3 {example}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        shell.Environment["DATAFORGE_GATEWAY_URL"] = deployment.Caller(0).BaseAddress!.ToString().TrimEnd('/');
+        using var run = Process.Start(shell)!;
+        var output = await run.StandardOutput.ReadToEndAsync();
+        var errors = await run.StandardError.ReadToEndAsync();
+        await run.WaitForExitAsync();
+        File.Delete(example);
+
+        Assert.True(run.ExitCode == 0, errors);
+        Assert.Contains("demo_customers", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_copy_on_the_same_ports_refuses_to_start_naming_the_port()
     {
         await using var deployment = await LocalDeployment.StartAsync(instances: 1, gatewayArgs: "");
