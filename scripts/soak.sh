@@ -4,7 +4,8 @@
 # for N minutes, while a seeded schedule injects faults one after another and overlapping: Auth0 down, slow,
 # answering garbage, 429; DataForge revoking tokens (every 3 s while it lasts), 500, hanging, slow, 429; Redis
 # killed and restarted, paused; a replica restarted; a rolling restart, a key rotation and a client-secret rotation
-# by file. It checks the invariants as it goes and at the end, prints a short report, writes soak-report.json and
+# by file, a rotation of the issuer key that signs the workload caller's tokens (a quarter of the load comes from a workload with
+# its service-account token instead of a key). It checks the invariants as it goes and at the end, prints a short report, writes soak-report.json and
 # exits non-zero naming the first invariant that broke.
 #
 #   scripts/soak.sh --minutes 2                          what CI runs after the tests

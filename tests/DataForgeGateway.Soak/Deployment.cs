@@ -18,6 +18,14 @@ internal sealed class Deployment : IAsyncDisposable
     public static readonly string[] LoadCallers = ["svc-a", "svc-b", "svc-c"];
     public const string ProbeCaller = "probe";
 
+    /// <summary>A caller with no key: a workload whose projected service-account token the sandbox's issuer mints.</summary>
+    public const string WorkloadCaller = "svc-w";
+    public const string WorkloadSubject = "system:serviceaccount:soak:svc-w";
+    public const string WorkloadAudience = "dataforge-gateway";
+
+    private readonly Lock _workloadGate = new();
+    private (string Token, DateTime MintedAt)? _workloadToken;
+
     private readonly SoakOptions _options;
     private readonly Dictionary<string, int> _keyIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
@@ -98,6 +106,35 @@ internal sealed class Deployment : IAsyncDisposable
         return deployment;
     }
 
+    /// <summary>
+    /// The workload's token now: minted for ten minutes and replaced after two, as the kubelet refreshes a projected
+    /// token well before it expires (and as a pod reads its file again for each call). Every token is a secret of the run.
+    /// </summary>
+    public async Task<string> WorkloadTokenAsync(bool fresh = false)
+    {
+        lock (_workloadGate)
+        {
+            if (!fresh && _workloadToken is { } current && DateTime.UtcNow - current.MintedAt < TimeSpan.FromMinutes(2))
+            {
+                return current.Token;
+            }
+        }
+
+        using var response = await Http.PostAsync(new Uri(SandboxUrl, $"/_sandbox/workload-token?subject={Uri.EscapeDataString(WorkloadSubject)}&audience={WorkloadAudience}&lifetimeSeconds=600"), null);
+        response.EnsureSuccessStatusCode();
+        var token = await response.Content.ReadAsStringAsync();
+        lock (_workloadGate)
+        {
+            Secrets.Add(token);
+            _workloadToken = (token, DateTime.UtcNow);
+        }
+
+        return token;
+    }
+
+    /// <summary>The issuer's signing key rotated (the old one stays published, as a cluster keeps it while its tokens live).</summary>
+    public Task RotateIssuerKeyAsync() => SendControlAsync(HttpMethod.Post, "/_sandbox/workload-keys/rotate?withdrawOld=false");
+
     /// <summary>The key a caller uses now.</summary>
     public string KeyOf(string caller)
     {
@@ -158,6 +195,11 @@ internal sealed class Deployment : IAsyncDisposable
             "--Gateway:RateLimits:Operations:source-pull:PermitsPerSecond", "20",
             "--Gateway:RateLimits:Operations:source-pull:Burst", "40",
             "--Gateway:RateLimits:RedisRetryInterval", "00:00:02",
+            "--Gateway:WorkloadIdentity:Issuers:cluster:Issuer", SandboxUrl.ToString().TrimEnd('/'),
+            "--Gateway:WorkloadIdentity:Issuers:cluster:Audience", WorkloadAudience,
+            "--Gateway:WorkloadIdentity:Issuers:cluster:RequireHttps", "false",
+            $"--Gateway:Callers:{WorkloadCaller}:Workloads:0:Issuer", "cluster",
+            $"--Gateway:Callers:{WorkloadCaller}:Workloads:0:Subject", WorkloadSubject,
         ], LogDirectory, new Dictionary<string, string>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{SinkPort}",

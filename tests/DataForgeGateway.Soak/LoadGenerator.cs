@@ -46,7 +46,15 @@ internal sealed class LoadGenerator(Deployment deployment, Observations observat
     {
         var traceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         using var request = new HttpRequestMessage(new HttpMethod(operation.Method), replica.Url(operation.PathAndQuery));
-        request.Headers.Add("X-Api-Key", key ?? deployment.KeyOf(caller));
+        if (caller == Deployment.WorkloadCaller)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + (key ?? await deployment.WorkloadTokenAsync()));
+        }
+        else
+        {
+            request.Headers.Add("X-Api-Key", key ?? deployment.KeyOf(caller));
+        }
+
         request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}-01");
         if (idempotencyKey is not null)
         {
@@ -88,7 +96,8 @@ internal sealed class LoadGenerator(Deployment deployment, Observations observat
             if (NextInRotation() is { } replica)
             {
                 var operation = Operation.Pick(random);
-                var caller = Deployment.LoadCallers[random.Next(Deployment.LoadCallers.Length)];
+                // A quarter of the load comes from a workload caller with its token, beside the key callers.
+                var caller = random.Next(4) == 0 ? Deployment.WorkloadCaller : Deployment.LoadCallers[random.Next(Deployment.LoadCallers.Length)];
                 string? idempotencyKey = null;
                 if (operation.Name == "source-pull" && pulls++ % 2 == 0)
                 {

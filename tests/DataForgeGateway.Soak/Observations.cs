@@ -45,6 +45,11 @@ internal sealed partial class Observations(IReadOnlySet<string> problemTypes, Fu
             {
                 Violation($"{what}: a problem type the README does not list: {status} {type ?? "(none)"}");
             }
+            else if (type.StartsWith("urn:dataforge-gateway:problem:workload-", StringComparison.Ordinal))
+            {
+                // The soak's workload tokens are always good and its issuer always up: any refusal of one is a fault.
+                Violation($"{what}: a good workload token refused: {status} {type}");
+            }
             else if (status == 500)
             {
                 Violation($"{what}: 500 from the gateway ({type})");

@@ -31,6 +31,7 @@ internal sealed class SoakRun(SoakOptions options, Deployment deployment, Observ
         var mandatory = new Queue<Func<Task>>(new Func<Task>[]
         {
             RollingRestartAsync, RotateKeysAsync, RotateClientSecretAsync, BadSecretSwapAsync, StartWhileAuth0IsDownAsync, SecretFixedBySwapAsync,
+            RotateIssuerKeyAsync,
         }.OrderBy(_ => _random.Next()));
         var duration = TimeSpan.FromMinutes(options.Minutes);
         for (var episode = 0; clock.Elapsed < duration || mandatory.Count > 0; episode++)
@@ -144,6 +145,26 @@ internal sealed class SoakRun(SoakOptions options, Deployment deployment, Observ
 
         await UntilEveryReplicaAsync("refusing the old keys", old, status => status == HttpStatusCode.Unauthorized);
         await RecoverAsync("key-rotation");
+    });
+
+    /// <summary>
+    /// The cluster's issuer signs with a new key and the workload gets a token signed with it at once: every replica
+    /// must take it (the unknown key makes each fetch the issuer's keys), with no workload request refused meanwhile.
+    /// </summary>
+    private Task RotateIssuerKeyAsync() => faults.EventAsync("issuer-key-rotation", async () =>
+    {
+        await deployment.RotateIssuerKeyAsync();
+        var token = await deployment.WorkloadTokenAsync(fresh: true);
+        foreach (var replica in deployment.Replicas.Where(r => r.InRotation))
+        {
+            var status = await load.SendAsync(replica, Deployment.WorkloadCaller, Operation.Sources, "issuer-key-rotation", key: token);
+            if (status != HttpStatusCode.OK)
+            {
+                observations.Violation($"{replica.Process.Name} answered {(int?)status} to a token signed with the issuer's new key");
+            }
+        }
+
+        await RecoverAsync("issuer-key-rotation");
     });
 
     /// <summary>The client secret rotated in Auth0 and in the mounted file, then every token revoked so that a new one must be fetched with it.</summary>

@@ -19,6 +19,7 @@ internal sealed partial class IssuerKeys(string name, WorkloadIssuerOptions sett
     private volatile KeySet? _current;
     private Task? _fetch;
     private DateTimeOffset _lastFetchStarted = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastUnknownKeyFetch = DateTimeOffset.MinValue;
     private DateTimeOffset? _fileWritten;
 
     public string Name { get; } = name;
@@ -35,12 +36,14 @@ internal sealed partial class IssuerKeys(string name, WorkloadIssuerOptions sett
     public DateTimeOffset? LastAttempt { get; private set; }
 
     /// <summary>
-    /// A token names a key not in the set (or there is no set yet): fetch again unless a fetch started less than
-    /// <paramref name="minInterval"/> ago, and wait for the fetch in flight, at most <paramref name="maxWait"/>.
+    /// A token names a key not in the set (or there is no set yet): fetch again unless a token caused a fetch less
+    /// than <paramref name="minInterval"/> ago, and wait for the fetch in flight, at most <paramref name="maxWait"/>.
+    /// Only fetches that tokens caused count: a replica that fetched at start or in the background still takes an
+    /// issuer's new key at once, and a flood of forged tokens still causes one fetch per interval.
     /// </summary>
     public async Task<KeySet?> RefreshForUnknownKeyAsync(TimeSpan minInterval, TimeSpan maxWait, CancellationToken cancellationToken)
     {
-        var fetch = StartFetch(minInterval);
+        var fetch = StartFetch(minInterval, unknownKey: true);
         if (fetch is not null)
         {
             try
@@ -82,8 +85,11 @@ internal sealed partial class IssuerKeys(string name, WorkloadIssuerOptions sett
         return StartFetch(_current is null ? TimeSpan.Zero : interval) ?? Task.CompletedTask;
     }
 
-    /// <summary>The fetch in flight, or a new one if none started within <paramref name="minInterval"/>; null when neither.</summary>
-    private Task? StartFetch(TimeSpan minInterval)
+    /// <summary>
+    /// The fetch in flight, or a new one if none of its kind (caused by an unknown key, or any) started within
+    /// <paramref name="minInterval"/>; null when neither.
+    /// </summary>
+    private Task? StartFetch(TimeSpan minInterval, bool unknownKey = false)
     {
         lock (_gate)
         {
@@ -93,12 +99,17 @@ internal sealed partial class IssuerKeys(string name, WorkloadIssuerOptions sett
             }
 
             var now = clock.GetUtcNow();
-            if (now - _lastFetchStarted < minInterval)
+            if (now - (unknownKey ? _lastUnknownKeyFetch : _lastFetchStarted) < minInterval)
             {
                 return null;
             }
 
             _lastFetchStarted = now;
+            if (unknownKey)
+            {
+                _lastUnknownKeyFetch = now;
+            }
+
             return _fetch = FetchAsync();
         }
     }
