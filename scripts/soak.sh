@@ -21,7 +21,7 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=false; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
