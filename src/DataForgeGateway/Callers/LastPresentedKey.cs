@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
+using DataForgeGateway.Primitives;
 using Microsoft.AspNetCore.Connections.Features;
 
 namespace DataForgeGateway.Callers;
@@ -63,34 +62,6 @@ internal sealed class LastPresentedKey
         _key = key;
     }
 
-    /// <summary>
-    /// Whether two keys are equal, in a time that depends on their length only (every key of ours has the same
-    /// length): a caller sharing a pooled connection learns nothing of another caller's key by timing its own.
-    /// Word by word, like <see cref="KeyDigest.FixedTimeEquals"/>: the framework's
-    /// <see cref="CryptographicOperations.FixedTimeEquals"/> is compiled without optimisation and spent ~0.4 µs a
-    /// request on a 55-character key, about as much as the hash it saves.
-    /// </summary>
-    internal static bool FixedTimeEquals(string left, string right)
-    {
-        if (left.Length != right.Length)
-        {
-            return false;
-        }
-
-        var a = MemoryMarshal.AsBytes(left.AsSpan());
-        var b = MemoryMarshal.AsBytes(right.AsSpan());
-        ulong difference = 0;
-        var i = 0;
-        for (; i <= a.Length - sizeof(ulong); i += sizeof(ulong))
-        {
-            difference |= MemoryMarshal.Read<ulong>(a[i..]) ^ MemoryMarshal.Read<ulong>(b[i..]);
-        }
-
-        for (; i < a.Length; i++)
-        {
-            difference |= (uint)(a[i] ^ b[i]);
-        }
-
-        return difference == 0;
-    }
+    /// <summary>Whether two keys are equal, in a time that depends on their length only (<see cref="FixedTime.AreEqual"/>).</summary>
+    internal static bool FixedTimeEquals(string left, string right) => FixedTime.AreEqual(left, right);
 }

@@ -49,7 +49,7 @@ internal sealed class WorkloadTokenMiddleware(RequestDelegate next, WorkloadToke
             return next(context);   // another scheme is no credential of the gateway's: as if none were sent
         }
 
-        var check = tokens.ValidateAsync(header[BearerPrefix.Length..].Trim(), context.RequestAborted);
+        var check = tokens.ValidateAsync(header[BearerPrefix.Length..].Trim(), LastPresentedToken.Of(context), context.RequestAborted);
         return check.IsCompletedSuccessfully ? Continue(context, check.Result) : ContinueAsync(context, check);
     }
 

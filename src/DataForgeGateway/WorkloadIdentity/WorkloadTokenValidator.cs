@@ -46,26 +46,46 @@ internal sealed class WorkloadTokenValidator(LiveOptions<WorkloadIdentityOptions
     /// <summary>The configured issuers with their keys, as in force now.</summary>
     public IEnumerable<IssuerKeys> Issuers => Current().ByIssuer.Values.Select(i => i.Keys);
 
-    public ValueTask<WorkloadToken> ValidateAsync(string token, CancellationToken cancellationToken)
+    /// <param name="token">The token as presented.</param>
+    /// <param name="connection">The last token the request's connection presented and what it was found to be (null: none kept).</param>
+    /// <param name="cancellationToken">The request's.</param>
+    public ValueTask<WorkloadToken> ValidateAsync(string token, LastPresentedToken? connection, CancellationToken cancellationToken)
     {
+        var registry = Current();
+        if (connection?.Recall(token) is ValidatedToken same && Holds(same, registry))
+        {
+            return ValueTask.FromResult(Judge(same, registry));
+        }
+
         if (token.Length is 0 or > MaxTokenLength || !System.Text.Ascii.IsValid(token))
         {
             return ValueTask.FromResult(new WorkloadToken(WorkloadTokenCheck.Malformed));
         }
 
-        var registry = Current();
         var digest = TokenDigest.Compute(token);
-        if (_validated.TryGet(digest, out var known) && ReferenceEquals(known.Registry, registry) && known.Issuer.Keys.Current?.Version == known.KeysVersion)
+        if (_validated.TryGet(digest, out var known) && Holds(known, registry))
         {
-            return ValueTask.FromResult(clock.GetUtcNow() < known.Expires + registry.Settings.ClockSkew
-                ? new WorkloadToken(WorkloadTokenCheck.Valid, known.Issuer.Name, known.Subject)
-                : new WorkloadToken(WorkloadTokenCheck.Expired));
+            connection?.Remember(token, known);
+            return ValueTask.FromResult(Judge(known, registry));
         }
 
-        return ValidateNewAsync(token, digest, registry, cancellationToken);
+        connection?.Remember(token, null);
+        return ValidateNewAsync(token, digest, registry, connection, cancellationToken);
     }
 
-    private async ValueTask<WorkloadToken> ValidateNewAsync(string token, TokenDigest digest, Registry registry, CancellationToken cancellationToken)
+    public ValueTask<WorkloadToken> ValidateAsync(string token, CancellationToken cancellationToken) => ValidateAsync(token, null, cancellationToken);
+
+    /// <summary>A token validated before still counts under these settings and its issuer's current keys.</summary>
+    private static bool Holds(ValidatedToken known, Registry registry) =>
+        ReferenceEquals(known.Registry, registry) && known.Issuer.Keys.Current?.Version == known.KeysVersion;
+
+    /// <summary>A token validated before is good until it expires (with the skew); its expiry is checked on every use.</summary>
+    private WorkloadToken Judge(ValidatedToken known, Registry registry) =>
+        clock.GetUtcNow() < known.Expires + registry.Settings.ClockSkew
+            ? new WorkloadToken(WorkloadTokenCheck.Valid, known.Issuer.Name, known.Subject)
+            : new WorkloadToken(WorkloadTokenCheck.Expired);
+
+    private async ValueTask<WorkloadToken> ValidateNewAsync(string token, TokenDigest digest, Registry registry, LastPresentedToken? connection, CancellationToken cancellationToken)
     {
         JsonWebToken jwt;
         string issuerUrl;
@@ -106,7 +126,13 @@ internal sealed class WorkloadTokenValidator(LiveOptions<WorkloadIdentityOptions
         }
 
         var subject = jwt.Subject;
-        _validated.Add(digest, new ValidatedToken(registry, issuer, keys.Version, subject, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero)), registry.Settings.ValidatedTokenCacheSize, clock.GetUtcNow());
+        var validated = new ValidatedToken(registry, issuer, keys.Version, subject, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        _validated.Add(digest, validated, registry.Settings.ValidatedTokenCacheSize, clock.GetUtcNow());
+        if (registry.Settings.ValidatedTokenCacheSize > 0)
+        {
+            connection?.Remember(token, validated);
+        }
+
         return new WorkloadToken(WorkloadTokenCheck.Valid, issuer.Name, subject);
     }
 

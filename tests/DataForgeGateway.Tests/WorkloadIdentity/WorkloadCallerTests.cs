@@ -68,6 +68,40 @@ public sealed class WorkloadCallerTests : WorkloadTest
         Assert.Equal(20, Sandbox.Recorder.ApiCalls);
     }
 
+    [Fact]
+    public async Task One_connection_carrying_several_workloads_tokens_in_turn_judges_each_request_by_its_own_token()
+    {
+        // As an ingress's pooled connection does: one workload's request, then another's, then a forged one.
+        using var client = new OneConnectionClient(Gateway.ProxyAddress);
+        var billing = Mint();
+        var reporting = Mint(OtherSubject);
+        var tampered = Tamper(billing, Claims(DateTimeOffset.UtcNow, OtherSubject));
+        (string Token, HttpStatusCode Status, string? Caller)[] turns =
+        [
+            (billing, HttpStatusCode.OK, GatewayHost.CallerName),
+            (billing, HttpStatusCode.OK, GatewayHost.CallerName),
+            (reporting, HttpStatusCode.OK, GatewayHost.OtherCallerName),
+            (tampered, HttpStatusCode.Unauthorized, null),
+            (billing, HttpStatusCode.OK, GatewayHost.CallerName),
+            (tampered, HttpStatusCode.Unauthorized, null),
+        ];
+
+        foreach (var (token, status, _) in turns)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/external/sources?projectId=1");
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+            using var response = await client.Client.SendAsync(request);
+            Assert.Equal(status, response.StatusCode);
+        }
+
+        Assert.Equal(1, client.Connections);
+        await Eventually.HoldsAsync(() => Gateway.Logs.AuditRecords.Count == turns.Length, "an audit record for each request");
+        var callers = Gateway.Logs.AuditRecords
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Select(record => record.TryGetProperty("caller", out var caller) ? caller.GetString() : null);
+        Assert.Equal(turns.Select(turn => turn.Caller), callers);
+    }
+
     public static TheoryData<string, string> Refusals => new()
     {
         { "expired", "workload-token-expired" },
