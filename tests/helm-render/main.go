@@ -31,11 +31,11 @@ func main() {
 
 func run(args []string) error {
 	if len(args) < 1 {
-		return errors.New("usage: helm-render CHART_DIR [-f VALUES.yaml]... [--kube-version V] [--release NAME] [--namespace NS]")
+		return errors.New("usage: helm-render CHART_DIR [-f VALUES.yaml]... [--kube-version V] [--release NAME] [--namespace NS] [--notes FILE]")
 	}
 	chartDir := args[0]
 	var valueFiles []string
-	kubeVersion, release, namespace := "1.30.0", "dataforge-gateway", "default"
+	kubeVersion, release, namespace, notes := "1.30.0", "dataforge-gateway", "default", ""
 	for i := 1; i < len(args); i += 2 {
 		if i+1 >= len(args) {
 			return fmt.Errorf("%s needs a value", args[i])
@@ -49,6 +49,8 @@ func run(args []string) error {
 			release = args[i+1]
 		case "--namespace":
 			namespace = args[i+1]
+		case "--notes":
+			notes = args[i+1]
 		default:
 			return fmt.Errorf("unknown option %s", args[i])
 		}
@@ -171,6 +173,11 @@ func run(args []string) error {
 		if err := root.ExecuteTemplate(&out, name, scoped); err != nil {
 			return err
 		}
+		if strings.HasSuffix(name, "NOTES.txt") && notes != "" {
+			if err := os.WriteFile(notes, out.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
 		if strings.HasSuffix(name, ".txt") || strings.TrimSpace(out.String()) == "" {
 			continue
 		}
@@ -203,6 +210,10 @@ func readYaml(path string, into *map[string]interface{}) error {
 func merge(base, overrides map[string]interface{}) map[string]interface{} {
 	out := copyMap(base)
 	for key, value := range overrides {
+		if value == nil {
+			delete(out, key) // as Helm does: a null in -f values removes the chart's default
+			continue
+		}
 		if nested, ok := value.(map[string]interface{}); ok {
 			if existing, ok := out[key].(map[string]interface{}); ok {
 				out[key] = merge(existing, nested)

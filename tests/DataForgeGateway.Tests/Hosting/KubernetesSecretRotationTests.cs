@@ -70,6 +70,39 @@ public sealed class KubernetesSecretRotationTests : IAsyncLifetime
         Assert.DoesNotContain(password, string.Join('\n', gateway.Logs.Lines));
     }
 
+    [Fact]
+    public async Task Keys_in_the_charts_ConfigMap_mounted_as_a_folder_rotate_without_a_restart_and_a_bad_change_is_refused()
+    {
+        // The chart's default shape: values.gateway rendered into appsettings.Production.json in a ConfigMap, mounted
+        // as a folder (the kubelet swaps its ..data link on an update) and named by Gateway:SettingsFile.
+        using var configMap = new KubernetesSecretVolume(new Dictionary<string, string> { ["appsettings.Production.json"] = Settings(OldKey) });
+        await using var gateway = new GatewayHost(_sandbox, new Dictionary<string, string?>
+        {
+            ["Gateway:SettingsFile"] = Path.Combine(configMap.Path, "appsettings.Production.json"),
+            ["Gateway:SecretsPollInterval"] = "00:00:00.200",
+        });
+        using var withOld = gateway.CreateCaller(OldKey);
+        using var withNew = gateway.CreateCaller(NewKey);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(withOld));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(withNew));
+
+        configMap.Update(new Dictionary<string, string> { ["appsettings.Production.json"] = Settings(NewKey) });
+
+        await Eventually.HoldsAsync(async () => await StatusAsync(withOld) == HttpStatusCode.Unauthorized, "the key taken out of the ConfigMap is refused");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(withNew));
+
+        // A broken ConfigMap (a hash that is not one, then a file that is not JSON) is refused whole; the new key serves on.
+        configMap.Update(new Dictionary<string, string> { ["appsettings.Production.json"] = Settings(NewKey).Replace(GatewayHost.Sha256(NewKey), "not-a-sha256", StringComparison.Ordinal) });
+        await Eventually.HoldsAsync(() => gateway.Logs.Lines.Any(line => line.Contains("Configuration change refused", StringComparison.Ordinal) && line.Contains("Gateway:Callers:cm-svc:Keys:0:Sha256", StringComparison.Ordinal)), "the malformed hash is refused, naming its key");
+        configMap.Update(new Dictionary<string, string> { ["appsettings.Production.json"] = "{ \"Gateway\": " });
+        await Eventually.HoldsAsync(() => gateway.Logs.Lines.Count(line => line.Contains("Configuration change refused", StringComparison.Ordinal)) >= 2, "the file that is not JSON is refused");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(withNew));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(withOld));
+    }
+
+    private static string Settings(string key) =>
+        $$"""{ "Gateway": { "Callers": { "cm-svc": { "Keys": [ { "Sha256": "{{GatewayHost.Sha256(key)}}" } ] } } } }""";
+
     private static Dictionary<string, string> Files(string key) => new()
     {
         ["Gateway__Environments__stage__Auth0__ClientSecret"] = SandboxHost.ClientSecret,

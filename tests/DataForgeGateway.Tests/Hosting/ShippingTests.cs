@@ -32,6 +32,27 @@ public sealed partial class ShippingTests
     }
 
     [Fact]
+    public void The_image_builds_for_each_platform_on_the_builders_own_from_base_images_pinnable_by_digest_with_OCI_labels()
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(Root, "Dockerfile"));
+        var froms = Regex.Matches(dockerfile, @"^FROM (.+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+
+        Assert.Equal(2, froms.Count);
+        Assert.StartsWith("--platform=$BUILDPLATFORM ", froms[0], StringComparison.Ordinal);
+        Assert.EndsWith("${SDK_DIGEST:+@}${SDK_DIGEST} AS build", froms[0], StringComparison.Ordinal);
+        Assert.EndsWith("${RUNTIME_DIGEST:+@}${RUNTIME_DIGEST} AS runtime", froms[1], StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^ARG SDK_DIGEST=", dockerfile);
+        Assert.Matches(@"(?m)^ARG RUNTIME_DIGEST=", dockerfile);
+        Assert.Matches(@"(?m)^ARG TARGETARCH$", dockerfile);
+        Assert.Matches(@"RUN dotnet restore .* -a ""\$TARGETARCH""", dockerfile);
+        Assert.Matches(@"RUN dotnet publish .* -a ""\$TARGETARCH""", dockerfile);
+        foreach (var label in new[] { "title", "description", "version", "revision", "created", "source", "licenses", "base.name" })
+        {
+            Assert.Contains($"org.opencontainers.image.{label}=", dockerfile, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Every_setting_the_image_and_the_chart_give_by_environment_is_one_the_gateway_reads()
     {
         var dockerfile = File.ReadAllText(Path.Combine(Root, "Dockerfile"));
