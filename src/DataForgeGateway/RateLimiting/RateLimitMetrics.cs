@@ -21,6 +21,13 @@ internal sealed class RateLimitMetrics : IDisposable
         _meter.CreateObservableGauge("dataforge_gateway.ratelimit.fallback_active", () => InFallback() ? 1 : 0, "{state}", "1 while rate limits are enforced without Redis.");
         _redisCalls = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.redis_calls", "{call}", "Rate-limit calls to Redis: one per request for small buckets, one per lease for the others.");
         _fallbackDecisions = _meter.CreateCounter<long>("dataforge_gateway.ratelimit.fallback_decisions", "{request}", "Rate-limit decisions taken without Redis, by mode (local, open, closed).");
+
+        // Known label sets start at zero (a dashboard shows 0, not "No data"). Refusals are by caller: their series
+        // appear with the first refusal, so /metrics does not grow with every caller configured.
+        foreach (var mode in new[] { "local", "open", "closed" })
+        {
+            _fallbackDecisions.Add(0, new KeyValuePair<string, object?>("mode", mode));
+        }
     }
 
     /// <summary>Set by the limiter: whether it is on its fallback.</summary>

@@ -15,7 +15,16 @@ public sealed class RedisMetrics : IDisposable
         _meter = meters.Create(MeterName);
         _failures = _meter.CreateCounter<long>("dataforge_gateway.redis.failures", "{failure}", "Redis commands that failed or timed out, by component.");
         _meter.CreateObservableGauge("dataforge_gateway.redis.connected", () => Connected() ? 1 : 0, "{state}", "1 while the replica's connection to Redis is up (only where Redis is configured).");
+
+        // Known label sets start at zero, so "no failure" is a 0 on a dashboard, not "No data".
+        foreach (var component in Components)
+        {
+            _failures.Add(0, new KeyValuePair<string, object?>("component", component));
+        }
     }
+
+    /// <summary>The parts of the gateway that use Redis, as the <c>component</c> tag names them.</summary>
+    public static IReadOnlyList<string> Components { get; } = ["tokens", "ratelimit", "idempotency", "reads"];
 
     /// <summary>Set by the connection: whether it is up now.</summary>
     public Func<bool> Connected { get; set; } = () => false;

@@ -61,7 +61,19 @@ public sealed class TokenMetrics : IDisposable
     public void Echoed(string environment) => _echoes.Add(1, new KeyValuePair<string, object?>("environment", environment));
 
     /// <summary>Reports the remaining lifetime of this environment's current token from now on.</summary>
-    public void Track(string environment, Func<DateTimeOffset?> expiresAt) => _expiries[environment] = expiresAt;
+    public void Track(string environment, Func<DateTimeOffset?> expiresAt)
+    {
+        if (_expiries.TryAdd(environment, expiresAt))
+        {
+            // Counters of a known label set start at zero: a healthy dashboard shows no renewal as 0, not "No data".
+            foreach (var trigger in TriggerRule.Names)
+            {
+                _refreshes.Add(0, new KeyValuePair<string, object?>("environment", environment), new KeyValuePair<string, object?>("trigger", trigger));
+            }
+        }
+
+        _expiries[environment] = expiresAt;
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -71,6 +71,9 @@ internal sealed record TriggerRule(string Name, Func<SlotState, AccessToken, Dat
         _ => Expired,
     };
 
+    /// <summary>Every rule's name: the refresh counter starts at zero for each, so a dashboard shows 0, not "No data".</summary>
+    public static IReadOnlyList<string> Names => [Expired.Name, Rejected.Name, Background.Name];
+
     private static readonly TriggerRule Expired = new("expired", static (_, token, now) => token.IsUsableAt(now), KeepsUsableToken: true, WantsNewer: false, FollowsCancellation: false);
 
     private static readonly TriggerRule Rejected = new("rejected", static (_, token, now) => token.IsUsableAt(now), KeepsUsableToken: false, WantsNewer: false, FollowsCancellation: false);

@@ -17,10 +17,13 @@ public static class Eventually
     /// <summary>For a condition that has to ask (a health endpoint, a request): awaited, never blocked on.</summary>
     public static Task HoldsAsync(Func<Task<bool>> condition, string what) => HoldsAsync(condition, () => what);
 
-    public static async Task HoldsAsync(Func<Task<bool>> condition, Func<string> what)
+    public static Task HoldsAsync(Func<Task<bool>> condition, Func<string> what) => HoldsWithinAsync(Limit, condition, what);
+
+    /// <summary>For what is promised within a longer bound (an alert pending within a minute of its fault).</summary>
+    public static async Task HoldsWithinAsync(TimeSpan limit, Func<Task<bool>> condition, Func<string> what)
     {
         using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        var deadline = DateTime.UtcNow + Limit;
+        var deadline = DateTime.UtcNow + limit;
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
