@@ -56,8 +56,10 @@ public sealed class AuditWriter : BackgroundService
         _written = _meter.CreateCounter<long>("dataforge_gateway.audit.records", "{record}", "Audit records written.");
         _dropped = _meter.CreateCounter<long>("dataforge_gateway.audit.dropped", "{record}", "Audit records dropped because the log sink could not keep up.");
 
-        // The series exists from the start at 0, so that an alert on its increase sees the first burst of drops too.
+        // The series exist from the start at 0, so that an alert on an increase sees the first burst of drops too,
+        // and a dashboard shows 0 rather than "No data".
         _dropped.Add(0);
+        _written.Add(0);
     }
 
     /// <summary>Queues a finished record; never waits. A record that cannot be queued is counted as dropped.</summary>

@@ -23,7 +23,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable
         _logger = logger;
         _options = options;
         _connection = new(() => ConnectAsync(options.Value));
-        metrics.Connected = () => IsConnected;
+        metrics.Connected = () => string.IsNullOrEmpty(options.Value.ConnectionString) ? null : IsConnected;
         if (live is not null)
         {
             live.Changed += Reconnect;

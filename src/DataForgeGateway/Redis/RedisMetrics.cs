@@ -14,7 +14,11 @@ public sealed class RedisMetrics : IDisposable
     {
         _meter = meters.Create(MeterName);
         _failures = _meter.CreateCounter<long>("dataforge_gateway.redis.failures", "{failure}", "Redis commands that failed or timed out, by component.");
-        _meter.CreateObservableGauge("dataforge_gateway.redis.connected", () => Connected() ? 1 : 0, "{state}", "1 while the replica's connection to Redis is up (only where Redis is configured).");
+        _meter.CreateObservableGauge(
+            "dataforge_gateway.redis.connected",
+            () => Connected() is { } connected ? [new Measurement<int>(connected ? 1 : 0)] : Array.Empty<Measurement<int>>(),
+            "{state}",
+            "1 while the replica's connection to Redis is up; no series where Redis is not configured.");
 
         // Known label sets start at zero, so "no failure" is a 0 on a dashboard, not "No data".
         foreach (var component in Components)
@@ -26,8 +30,8 @@ public sealed class RedisMetrics : IDisposable
     /// <summary>The parts of the gateway that use Redis, as the <c>component</c> tag names them.</summary>
     public static IReadOnlyList<string> Components { get; } = ["tokens", "ratelimit", "idempotency", "reads"];
 
-    /// <summary>Set by the connection: whether it is up now.</summary>
-    public Func<bool> Connected { get; set; } = () => false;
+    /// <summary>Set by the connection: whether it is up now; null where no Redis is configured (a gateway without Redis is not disconnected).</summary>
+    public Func<bool?> Connected { get; set; } = () => null;
 
     public void Failed(string component) => _failures.Add(1, new KeyValuePair<string, object?>("component", component));
 

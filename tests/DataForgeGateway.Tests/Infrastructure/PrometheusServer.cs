@@ -17,11 +17,15 @@ public sealed class PrometheusServer : IAsyncDisposable
     private readonly Process _process;
     private readonly DirectoryInfo _folder;
     private readonly HttpClient _api;
+    private readonly Dictionary<string, int> _targets;
+    private readonly string _ruleFile;
 
-    private PrometheusServer(Process process, DirectoryInfo folder, int port)
+    private PrometheusServer(Process process, DirectoryInfo folder, int port, Dictionary<string, int> targets, string ruleFile)
     {
         _process = process;
         _folder = folder;
+        _targets = targets;
+        _ruleFile = ruleFile;
         _api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
     }
 
@@ -30,24 +34,8 @@ public sealed class PrometheusServer : IAsyncDisposable
     {
         var folder = Directory.CreateTempSubdirectory("dfgw-prometheus-");
         var port = FreePort.Next();
-        var scrapes = string.Join("\n", targets.Select(t => $$"""
-                  - targets: ["127.0.0.1:{{t.Value}}"]
-                    labels: { namespace: {{Namespace}}, pod: {{t.Key}} }
-            """));
         var config = Path.Combine(folder.FullName, "prometheus.yml");
-        await File.WriteAllTextAsync(config, $"""
-            global:
-              scrape_interval: 1s
-              scrape_timeout: 900ms
-              evaluation_interval: 1s
-            rule_files: ["{ruleFile}"]
-            scrape_configs:
-              - job_name: {Job}
-                metrics_path: /metrics
-                static_configs:
-            {scrapes}
-
-            """);
+        await File.WriteAllTextAsync(config, Config(targets, ruleFile));
         var start = new ProcessStartInfo("prometheus")
         {
             RedirectStandardOutput = true,
@@ -73,9 +61,39 @@ public sealed class PrometheusServer : IAsyncDisposable
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var server = new PrometheusServer(process, folder, port);
+        var server = new PrometheusServer(process, folder, port, new Dictionary<string, int>(targets), ruleFile);
         await Eventually.HoldsAsync(async () => process.HasExited ? throw new Xunit.Sdk.XunitException($"prometheus exited while starting: {log}") : await server.ReadyAsync(), "Prometheus is ready");
         return server;
+    }
+
+    /// <summary>Scrapes one more pod from now on (the configuration rewritten and reloaded, as the Operator does for a new pod).</summary>
+    public async Task AddTargetAsync(string pod, int managementPort)
+    {
+        _targets[pod] = managementPort;
+        await File.WriteAllTextAsync(Path.Combine(_folder.FullName, "prometheus.yml"), Config(_targets, _ruleFile));
+        using var reloaded = await _api.PostAsync("/-/reload", null);
+        reloaded.EnsureSuccessStatusCode();
+    }
+
+    private static string Config(IReadOnlyDictionary<string, int> targets, string ruleFile)
+    {
+        var scrapes = string.Join("\n", targets.Select(t => $$"""
+                  - targets: ["127.0.0.1:{{t.Value}}"]
+                    labels: { namespace: {{Namespace}}, pod: {{t.Key}} }
+            """));
+        return $"""
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 900ms
+              evaluation_interval: 1s
+            rule_files: ["{ruleFile}"]
+            scrape_configs:
+              - job_name: {Job}
+                metrics_path: /metrics
+                static_configs:
+            {scrapes}
+
+            """;
     }
 
     /// <summary>The alerts pending or firing now: name and state.</summary>

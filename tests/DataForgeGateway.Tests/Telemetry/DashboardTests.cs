@@ -36,6 +36,73 @@ public sealed partial class DashboardTests : GatewayTest
     }
 
     [Fact]
+    public async Task The_metric_table_of_the_operations_guide_is_what_metrics_serves_names_tags_and_when_series_appear()
+    {
+        var documented = DocumentedMetrics();
+        var instruments = await EmittedPrometheusNamesAsync();
+
+        // What a replica of its own serves after one request (in-process hosts would share observable instruments).
+        await using var replica = await GatewayProcess.StartAsync(Sandbox);
+        using (var caller = new HttpClient { BaseAddress = replica.ProxyAddress, DefaultRequestHeaders = { { "X-Api-Key", GatewayHost.CallerKey } } })
+        using (var answer = await caller.GetAsync("/external/sources?projectId=1"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
+        }
+
+        using var management = new HttpClient { BaseAddress = replica.ManagementAddress };
+        var served = Served(await management.GetStringAsync("/metrics"));
+
+        // Every instrument of the gateway is in the table, and nothing else is.
+        var families = instruments.Select(name => HistogramPart().Replace(name, "")).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(families.Order(StringComparer.Ordinal), documented.Keys.Order(StringComparer.Ordinal));
+
+        // Every tag served is one the table names; a family said to be there at start is there after one request.
+        foreach (var (family, labels) in served.Where(s => s.Key.StartsWith("dataforge_gateway_", StringComparison.Ordinal)))
+        {
+            Assert.True(documented.TryGetValue(family, out var row), $"{family} is served and not in docs/operations.md");
+            Assert.True(labels.IsSubsetOf(row.Tags), $"{family} is served with tags {string.Join(", ", labels)}; the table says {string.Join(", ", row.Tags)}");
+        }
+
+        var missing = documented.Where(d => d.Value.Appears == "at start" && !served.ContainsKey(d.Key)).Select(d => d.Key).ToList();
+        Assert.True(missing.Count == 0, "said to be there at start, not served: " + string.Join(", ", missing));
+        Assert.DoesNotContain("dataforge_gateway_redis_connected", served.Keys); // this gateway has no Redis: not "disconnected"
+        Assert.Equal(["caller", "environment", "operation", "outcome", "status_code"], served["dataforge_gateway_requests_total"].Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>docs/operations.md's metric table: family, its tags, when its series appear.</summary>
+    private static Dictionary<string, (HashSet<string> Tags, string Appears)> DocumentedMetrics()
+    {
+        var operations = File.ReadAllLines(Path.Combine(ConfigurationExampleTests.RepositoryRoot(), "docs", "operations.md"));
+        return operations.Select(line => DocumentedRow().Match(line)).Where(m => m.Success).ToDictionary(
+            m => m.Groups["family"].Value,
+            m => (Regex.Replace(m.Groups["tags"].Value, @"\([^)]*\)", "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal), m.Groups["appears"].Value.Trim()),
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>Each family of a Prometheus text exposition with the label names its samples carry (le and otel_scope_* aside).</summary>
+    private static Dictionary<string, HashSet<string>> Served(string exposition)
+    {
+        var served = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (Match sample in ExposedSample().Matches(exposition))
+        {
+            var family = HistogramPart().Replace(sample.Groups["name"].Value, "");
+            var labels = served.TryGetValue(family, out var known) ? known : served[family] = new HashSet<string>(StringComparer.Ordinal);
+            labels.UnionWith(Regex.Matches(sample.Groups["labels"].Value, @"(\w+)=""").Select(l => l.Groups[1].Value).Where(l => l != "le" && !l.StartsWith("otel_scope_", StringComparison.Ordinal)));
+        }
+
+        return served;
+    }
+
+    [GeneratedRegex(@"^\| `(?<family>dataforge_gateway_\w+)`[^|]*\| `[^`]+` \| (?<tags>[^|]*)\| (?<appears>[^|]+) \|$")]
+    private static partial Regex DocumentedRow();
+
+    [GeneratedRegex(@"^(?<name>dataforge_gateway_\w+)(\{(?<labels>[^}]*)\})? ", RegexOptions.Multiline)]
+    private static partial Regex ExposedSample();
+
+    [GeneratedRegex("_(bucket|sum|count)$")]
+    private static partial Regex HistogramPart();
+
+    [Fact]
     public void The_alert_rules_cover_Auth0_failures_expiry_5xx_and_429_surges()
     {
         var alerts = Rules()

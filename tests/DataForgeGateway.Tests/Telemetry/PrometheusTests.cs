@@ -9,7 +9,9 @@ namespace DataForgeGateway.Tests.Telemetry;
 /// every dashboard query answering (zeros included), and the right alert pending within a minute of each fault it is
 /// for, the faults in sequence, each leaving its state to the next (DataForge failing, a refused configuration change,
 /// Redis gone, then Auth0 refusing a replica started into that). promtool's unit tests (<see cref="AlertRuleTests"/>)
-/// cover the rules' thresholds and the series that only a cluster has (kube-state-metrics).
+/// cover the rules' thresholds and the series that only a cluster has (kube-state-metrics). The replicas are
+/// processes of their own, as pods are: gateways hosted in one test process would share observable instruments of
+/// the same meter name, and one replica's /metrics would show another's gauges.
 /// </summary>
 [Collection(SerialTests.Name)]
 public sealed class PrometheusTests : IAsyncLifetime
@@ -20,19 +22,22 @@ public sealed class PrometheusTests : IAsyncLifetime
     private SandboxHost _sandbox = null!;
     private RedisServer _redis = null!;
     private PlainSecretFolder _secrets = null!;
-    private ReplicaSet _replicas = null!;
+    private readonly List<GatewayProcess> _replicas = [];
 
     public async Task InitializeAsync()
     {
         _sandbox = await SandboxHost.StartAsync();
         _redis = await RedisServer.StartAsync();
         _secrets = new PlainSecretFolder(GoodSecrets());
-        _replicas = new ReplicaSet(_sandbox);
     }
 
     public async Task DisposeAsync()
     {
-        await _replicas.DisposeAsync();
+        foreach (var replica in _replicas)
+        {
+            await replica.DisposeAsync();
+        }
+
         await _redis.DisposeAsync();
         await _sandbox.DisposeAsync();
         _secrets.Dispose();
@@ -41,19 +46,25 @@ public sealed class PrometheusTests : IAsyncLifetime
     [Fact]
     public async Task The_shipped_rules_stay_quiet_when_healthy_the_dashboard_answers_and_each_fault_raises_its_alert()
     {
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string>
         {
-            ["Gateway:Environments:stage:Auth0:ClientSecret"] = null,
             ["Gateway:SecretsDirectory"] = _secrets.Path,
             ["Gateway:SecretsPollInterval"] = "00:00:00.200",
             ["Gateway:Redis:OperationTimeout"] = "00:00:00.300",
+            ["Gateway:RateLimits:Default:PermitsPerSecond"] = "1000",
+            ["Gateway:RateLimits:Default:Burst"] = "1000",
             ["Gateway:Redis:ConnectionString"] = _redis.ConnectionString,
             ["Gateway:Redis:InstanceName"] = $"prometheus-{Guid.NewGuid():N}:",
         };
-        var callers = _replicas.Start(2, settings);
-        var late = new GatewayHost(_sandbox, settings); // started later, into a fault; scraped (down) until then
+        string[] fromSecret = ["Gateway:Environments:stage:Auth0:ClientSecret"];
+        for (var i = 0; i < 2; i++)
+        {
+            _replicas.Add(await GatewayProcess.StartAsync(_sandbox, settings, without: fromSecret));
+        }
+
+        var callers = _replicas.Select(r => new HttpClient { BaseAddress = r.ProxyAddress, DefaultRequestHeaders = { { "X-Api-Key", GatewayHost.CallerKey } } }).ToList();
         await using var prometheus = await PrometheusServer.StartAsync(
-            new Dictionary<string, int> { ["gateway-0"] = _replicas.Gateways[0].ManagementPort, ["gateway-1"] = _replicas.Gateways[1].ManagementPort, ["gateway-2"] = late.ManagementPort },
+            new Dictionary<string, int> { ["gateway-0"] = _replicas[0].ManagementPort, ["gateway-1"] = _replicas[1].ManagementPort },
             Path.Combine(Config, "prometheus", "alerts.yaml"));
         using var traffic = new CancellationTokenSource();
         var load = SendUntilAsync(callers, traffic.Token);
@@ -97,16 +108,21 @@ public sealed class PrometheusTests : IAsyncLifetime
 
             // Then Auth0 refuses the credentials, and a replica starts into that (a rollout): it has no token to serve with.
             _sandbox.Switches.TokenEndpointStatus = 401;
-            Assert.NotNull(late.ManagementAddress);
+            var late = await GatewayProcess.StartAsync(_sandbox, settings, without: fromSecret);
+            _replicas.Add(late);
+            await prometheus.AddTargetAsync("gateway-2", late.ManagementPort);
             await AlertPendsAsync(prometheus, "DataForgeGatewayAuth0Failures");
             await AlertPendsAsync(prometheus, "DataForgeGatewayReplicaNotReady");
-            Assert.Contains(await prometheus.AlertsAsync(), a => a.Name == "DataForgeGatewayReplicaNotReady" && a.Labels["instance"] == $"127.0.0.1:{late.ManagementPort}");
+            Assert.Equal([$"127.0.0.1:{late.ManagementPort}"], (await prometheus.AlertsAsync()).Where(a => a.Name == "DataForgeGatewayReplicaNotReady").Select(a => a.Labels["instance"]));
         }
         finally
         {
             await traffic.CancelAsync();
             await load;
-            await late.DisposeAsync();
+            foreach (var caller in callers)
+            {
+                caller.Dispose();
+            }
         }
     }
 
