@@ -28,6 +28,9 @@ public static class HealthCheckExtensions
         }
 
         checks.AddCheck<WorkloadIssuersHealthCheck>("workload-issuers", HealthStatus.Degraded, [ReadyTag]);
+        builder.Services.AddSingleton<ShutdownDrain>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<ShutdownDrain>());
+        checks.AddCheck<ShutdownDrain>(ShutdownDrain.Name, HealthStatus.Unhealthy, [ReadyTag]);
         builder.Services.AddSingleton<ReadinessMetrics>();
         builder.Services.AddSingleton<IHealthCheckPublisher>(provider => provider.GetRequiredService<ReadinessMetrics>());
         builder.Services.Configure<HealthCheckPublisherOptions>(options =>

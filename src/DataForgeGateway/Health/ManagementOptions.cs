@@ -10,6 +10,17 @@ public sealed class ManagementOptions
     /// <summary>URL the management endpoints listen on; its port must be fixed and differ from the proxy's.</summary>
     public string Url { get; set; } = "http://*:8081";
 
+    /// <summary>
+    /// After SIGTERM, how long readiness answers 503 (<c>shutdown</c>) while the gateway goes on serving, before it
+    /// stops accepting and drains: time for a load balancer that follows readiness (HAProxy, a cloud LB) to stop
+    /// sending it requests. 0 (the default) in Kubernetes, where the pod's preStop sleep does this before SIGTERM.
+    /// Within <c>HostOptions:ShutdownTimeout</c>, at most a minute.
+    /// </summary>
+    public TimeSpan ShutdownDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The longest <see cref="ShutdownDelay"/>: a stop that waits longer looks hung.</summary>
+    public static readonly TimeSpan MaxShutdownDelay = TimeSpan.FromMinutes(1);
+
     /// <summary>The port of <see cref="Url"/>, or null when it is not an http URL with a fixed port and no path.</summary>
     public int? Port =>
         Uri.TryCreate(Url.Replace('*', 'x').Replace('+', 'x'), UriKind.Absolute, out var uri)
@@ -22,7 +33,9 @@ public sealed class ManagementOptions
         public ValidateOptionsResult Validate(string? name, ManagementOptions options) =>
             proxyUrls.FirstOrDefault(url => !IsListenUrl(url)) is { } wrong
                 ? ValidateOptionsResult.Fail($"Urls (--urls, ASPNETCORE_URLS) holds '{wrong}', which is not a URL to listen on: give the scheme, host and port, such as http://127.0.0.1:8080.")
-                : ValidatePort(options);
+                : options.ShutdownDelay < TimeSpan.Zero || options.ShutdownDelay > MaxShutdownDelay
+                    ? ValidateOptionsResult.Fail($"{SectionName}:ShutdownDelay must be between 00:00:00 and {MaxShutdownDelay:c}.")
+                    : ValidatePort(options);
 
         /// <summary>An absolute http or https URL, its host possibly a wildcard (<c>*</c>, <c>+</c>).</summary>
         internal static bool IsListenUrl(string url) => TryParseListenUrl(url, out _);

@@ -44,6 +44,7 @@ public sealed class ConfigurationTests
         { "Gateway:Callers:billing-svc:Workloads:0:Subject", "system:serviceaccount:billing:billing-svc", "Gateway:Callers:billing-svc:Workloads:0:Issuer must name an issuer under Gateway:WorkloadIdentity:Issuers." },
         { "Gateway:WorkloadIdentity:MinRefreshInterval", "00:05:00", "Gateway:WorkloadIdentity:MinRefreshInterval must be between 1 second and 1 minute" },
         { "Gateway:WorkloadIdentity:ClockSkw", "00:00:30", "Gateway:WorkloadIdentity:ClockSkw is not a setting the gateway knows: did you mean Gateway:WorkloadIdentity:ClockSkew?" },
+        { "Gateway:Management:ShutdownDelay", "00:05:00", "Gateway:Management:ShutdownDelay must be between 00:00:00 and 00:01:00." },
     };
 
     [Theory]

@@ -50,12 +50,13 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>
     /// Starts the gateway in front of <paramref name="sandbox"/> with <paramref name="settings"/> on top, from
     /// <paramref name="workingDirectory"/>; the sandbox settings named in <paramref name="without"/> are left out
-    /// (for values that come from a mounted Secret instead, which the command line would override).
+    /// (for values that come from a mounted Secret instead, which the command line would override). A replica
+    /// started in another's place takes its <paramref name="ports"/>, as a new pod behind the same endpoint would.
     /// </summary>
-    public static async Task<GatewayProcess> StartAsync(SandboxHost sandbox, IDictionary<string, string>? settings = null, string? workingDirectory = null, IEnumerable<string>? without = null)
+    public static async Task<GatewayProcess> StartAsync(SandboxHost sandbox, IDictionary<string, string>? settings = null, string? workingDirectory = null, IEnumerable<string>? without = null, (int Proxy, int Management)? ports = null)
     {
-        var proxyPort = FreePort.Next();
-        var managementPort = FreePort.Next();
+        var proxyPort = ports?.Proxy ?? FreePort.Next();
+        var managementPort = ports?.Management ?? FreePort.Next();
         var all = GatewayHost.SandboxSettings(sandbox);
         all["urls"] = $"http://127.0.0.1:{proxyPort}";
         all["Gateway:Management:Url"] = $"http://127.0.0.1:{managementPort}";

@@ -20,11 +20,8 @@ public sealed class HaproxyIngress : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<HaproxyIngress> StartAsync(Uri backend)
-    {
-        var port = FreePort.Next();
-        var config = Path.Combine(Path.GetTempPath(), $"dfgw-haproxy-{Guid.NewGuid():N}.cfg");
-        await File.WriteAllTextAsync(config, $"""
+    public static Task<HaproxyIngress> StartAsync(Uri backend) =>
+        StartAsync(port => $"""
             defaults
               mode http
               option forwardfor
@@ -38,6 +35,41 @@ public sealed class HaproxyIngress : IAsyncDisposable
               server gateway {backend.Host}:{backend.Port}
 
             """);
+
+    /// <summary>
+    /// The company ingress in front of several replicas, as an ingress controller follows readiness: each replica
+    /// routed to only while its management port's <c>/health/ready</c> answers 200 (checked every 200 ms, out at the
+    /// first failure, back after two passes); a connection refused is retried on another replica. It connects to
+    /// the replicas from <paramref name="source"/>, the address the gateway is told to trust.
+    /// </summary>
+    public static Task<HaproxyIngress> StartAsync(IReadOnlyList<(int Proxy, int Management)> replicas, string source) =>
+        StartAsync(port => $"""
+            defaults
+              mode http
+              option forwardfor
+              option redispatch
+              retries 3
+              timeout connect 2s
+              timeout client 30s
+              timeout server 30s
+              timeout check 1s
+            frontend ingress
+              bind 127.0.0.1:{port}
+              default_backend gateway
+            backend gateway
+              balance roundrobin
+              source {source}
+              option httpchk GET /health/ready
+              http-check expect status 200
+            {string.Join("\n", replicas.Select((r, i) => $"  server replica{i} 127.0.0.1:{r.Proxy} check port {r.Management} inter 200ms fall 1 rise 2"))}
+
+            """);
+
+    private static async Task<HaproxyIngress> StartAsync(Func<int, string> configFor)
+    {
+        var port = FreePort.Next();
+        var config = Path.Combine(Path.GetTempPath(), $"dfgw-haproxy-{Guid.NewGuid():N}.cfg");
+        await File.WriteAllTextAsync(config, configFor(port));
         Process process;
         try
         {

@@ -154,7 +154,7 @@ public sealed class PrometheusTests : IAsyncLifetime
             {
                 var caller = callers[i % callers.Count];
                 using var response = i % 5 == 4
-                    ? await caller.PostAsync($"/external/source-pull/{19000 + i}", null, stop)
+                    ? await caller.PostAsync($"/external/source-pull/{(i % 2 == 0 ? 19643 : 19709)}", null, stop)
                     : await caller.GetAsync($"/external/sources?projectId={1 + (i % 3)}", stop);
                 await Task.Delay(TimeSpan.FromMilliseconds(50), stop);
             }
