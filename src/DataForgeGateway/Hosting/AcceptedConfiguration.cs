@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration.Memory;
+using System.Reflection;
 
 namespace DataForgeGateway.Hosting;
 
@@ -8,8 +8,11 @@ namespace DataForgeGateway.Hosting;
 /// <see cref="Proposed"/>; a change there reaches the gateway only through <see cref="Accept"/>, so a wrong value never
 /// reaches an options type, a change token or a reload callback (where an exception would end the host).
 /// </summary>
-internal sealed class AcceptedConfiguration : ConfigurationProvider, IConfigurationSource
+internal sealed class AcceptedConfiguration : IndexedConfigurationProvider, IConfigurationSource
 {
+    /// <summary>A provider's own values (<see cref="ConfigurationProvider"/>'s protected <c>Data</c>), read in one pass.</summary>
+    private static readonly PropertyInfo ProviderData = typeof(ConfigurationProvider).GetProperty("Data", BindingFlags.NonPublic | BindingFlags.Instance)!;
+
     private AcceptedConfiguration(IConfigurationRoot proposed) => Proposed = proposed;
 
     /// <summary>Every source of the application's configuration, as they read now, checked or not.</summary>
@@ -51,12 +54,38 @@ internal sealed class AcceptedConfiguration : ConfigurationProvider, IConfigurat
         .OfType<string>();
 
     /// <summary>The proposed configuration's values, leaves only, as one flat copy.</summary>
-    public Dictionary<string, string?> Snapshot() =>
-        Proposed.AsEnumerable().Where(pair => pair.Value is not null).ToDictionary(StringComparer.OrdinalIgnoreCase);
+    /// <remarks>
+    /// Each provider's values are read as they are, later providers winning (a null from a later one removes the
+    /// key, as the configuration's indexer reads it). Walking <see cref="IConfigurationRoot"/> section by section
+    /// (<c>AsEnumerable</c>) would cost each section a scan of every key: with 100,000 callers, minutes.
+    /// </remarks>
+    public Dictionary<string, string?> Snapshot()
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var provider in Proposed.Providers)
+        {
+            var own = provider is ConfigurationProvider known && ProviderData.GetValue(known) is IDictionary<string, string?> data
+                ? data
+                : new ConfigurationRoot([provider]).AsEnumerable();
+            foreach (var (key, value) in own)
+            {
+                if (value is null)
+                {
+                    values.Remove(key);
+                }
+                else
+                {
+                    values[key] = value;
+                }
+            }
+        }
+
+        return values;
+    }
 
     /// <summary>A configuration of exactly <paramref name="values"/>, to check before they are accepted.</summary>
     public static IConfigurationRoot Candidate(Dictionary<string, string?> values) =>
-        new ConfigurationRoot([new MemoryConfigurationProvider(new MemoryConfigurationSource { InitialData = values })]);
+        new ConfigurationRoot([new IndexedConfigurationProvider(values)]);
 
     /// <summary>Whether <paramref name="values"/> are what the gateway runs on already.</summary>
     public bool IsCurrent(Dictionary<string, string?> values) =>

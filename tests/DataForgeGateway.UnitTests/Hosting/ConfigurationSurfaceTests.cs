@@ -20,6 +20,29 @@ public sealed class ConfigurationSurfaceTests
         Assert.Equal(meant, ConfigurationSurface.Suggest(typo));
     }
 
+    [Theory]
+    [InlineData("Gateway:Callers:billing-svc:Keys:0:Sha256", true)]
+    [InlineData("GATEWAY:CALLERS:x:KEYS:12:SHA256", true)]
+    [InlineData("Gateway:Callers:billing-svc:Keys:first:Sha256", false)]
+    [InlineData("Gateway:Callers::Keys:0:Sha256", false)]
+    [InlineData("Gateway:Callers:billing-svc", false)]
+    [InlineData("Gateway:Environments", true)]
+    [InlineData("Gateway:Environments:stage:Auth0:ExtraParameters:organization", true)]
+    [InlineData("Gateway:Environments:stage:OperationTimeouts:source-pull", true)]
+    [InlineData("Logging:LogLevel:Yarp", true)]
+    [InlineData("Logging", false)]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", true)]
+    [InlineData("Kestrel:Limits:MinRequestBodyDataRate:BytesPerSecond", true)]
+    [InlineData("Kestrel:Endpoints:https:Url", true)]
+    [InlineData("Gateway:Tokens:RequestTimeout:Extra", false)]
+    [InlineData("Urls", true)]
+    [InlineData("Urls:0", false)]
+    public void The_pattern_tree_answers_as_each_pattern_read_as_a_regular_expression_would(string key, bool known)
+    {
+        Assert.Equal(ConfigurationSurface.Patterns.Any(p => p.IsMatch(key)), ConfigurationSurface.IsKnown(key));
+        Assert.Equal(known, ConfigurationSurface.IsKnown(key));
+    }
+
     [Fact]
     public void Nothing_close_is_suggested_for_a_key_unlike_any()
     {
