@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 
 namespace DataForgeGateway.Primitives;
 
@@ -28,33 +27,41 @@ public static class LiveOptionsExtensions
 }
 
 /// <summary>
-/// The current, valid value of reloadable options. Unlike <see cref="IOptionsMonitor{TOptions}"/>, a reload that
-/// fails validation is logged and ignored (the last valid value stays), rather than thrown from the reload
-/// callback. So a half-written secret file or a typo in appsettings never takes a running gateway down.
+/// The current value of reloadable options, with an event for those who rebuild on a change. Only a configuration
+/// checked whole reaches options (<c>Hosting/AcceptedConfiguration</c>): a change that fails validation is refused
+/// before any options type sees it, so the value here is always the last valid one.
 /// </summary>
 public sealed partial class LiveOptions<T> : IDisposable
     where T : class
 {
-    private readonly IOptionsFactory<T> _factory;
+    private readonly IOptionsMonitor<T> _monitor;
     private readonly ILogger _logger;
     private readonly List<IDisposable> _subscriptions = [];
     private readonly Lock _gate = new();
     private T? _current;
 
-    public LiveOptions(IOptionsFactory<T> factory, IEnumerable<IOptionsChangeTokenSource<T>> sources, ILogger<LiveOptions<T>> logger)
+    /// <remarks>
+    /// The options monitor builds each value once (at start-up validation, and again at each change, which it does
+    /// whether anyone listens or not); these are its values, so a change costs one bind, not two. With 100,000
+    /// callers a bind costs seconds.
+    /// </remarks>
+    public LiveOptions(IOptionsMonitor<T> monitor, ILogger<LiveOptions<T>> logger)
     {
-        _factory = factory;
+        _monitor = monitor;
         _logger = logger;
-        foreach (var source in sources.Where(s => s.Name == Options.DefaultName))
+        if (monitor.OnChange((next, name) => { if (name == Options.DefaultName) Apply(next); }) is { } subscription)
         {
-            _subscriptions.Add(ChangeToken.OnChange(source.GetChangeToken, Reload));
+            _subscriptions.Add(subscription);
         }
     }
 
     /// <summary>Raised with the new value after a reload that passed validation.</summary>
     public event Action<T>? Changed;
 
-    /// <summary>The current value. The first read validates (start-up validation has already run by then).</summary>
+    /// <summary>
+    /// The current value. The first read takes what start-up validation built and checked (the options monitor's
+    /// value): binding again would cost the first request as much as start-up did (seconds, with 100,000 callers).
+    /// </summary>
     public T Current
     {
         get
@@ -67,7 +74,7 @@ public sealed partial class LiveOptions<T> : IDisposable
 
             lock (_gate)
             {
-                return _current ??= _factory.Create(Options.DefaultName);
+                return _current ??= _monitor.Get(Options.DefaultName);
             }
         }
     }
@@ -80,19 +87,9 @@ public sealed partial class LiveOptions<T> : IDisposable
         }
     }
 
-    private void Reload()
+    /// <summary>A value the monitor built and validated (an invalid one never gets here: the monitor throws first).</summary>
+    private void Apply(T next)
     {
-        T next;
-        try
-        {
-            next = _factory.Create(Options.DefaultName);
-        }
-        catch (OptionsValidationException e)
-        {
-            Log.ReloadRejected(_logger, typeof(T).Name, string.Join(" ", e.Failures));
-            return;
-        }
-
         Volatile.Write(ref _current, next);
         Log.Reloaded(_logger, typeof(T).Name);
         Changed?.Invoke(next);
@@ -100,9 +97,6 @@ public sealed partial class LiveOptions<T> : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Error, "Configuration change for {Options} ignored, the previous settings stay in force: {Failures}")]
-        public static partial void ReloadRejected(ILogger logger, string options, string failures);
-
         [LoggerMessage(2, LogLevel.Information, "Configuration change for {Options} applied")]
         public static partial void Reloaded(ILogger logger, string options);
     }
