@@ -5,10 +5,11 @@
 #   ROUNDS=5 DURATION=15 WARMUP=90 WARMUP_MAX=300 bench/run.sh
 #   SHARED_READS=true bench/run.sh    the gateway's shared reads on (off by default here; see below)
 #
-# Arms, measured in interleaved rounds, plain YARP between every two others (A B C B D B E B F B, again, ...):
+# Arms, measured in interleaved rounds, plain YARP between every two others (A B C B W B D B E B F B, again, ...):
 #   A  the sandbox directly                     (the floor of the floor)
 #   B  plain YARP pass-through, same Kestrel    (the floor the gateway adds to)
 #   C  the full gateway: API key, token, rate limit, audit, telemetry, in-process caches
+#   W  C's process, called by a workload caller: its service-account token (the sandbox's issuer) instead of a key
 #   D  the full gateway with Redis (token cache and rate limits shared)
 #   E  C exporting its telemetry over OTLP (to bench/OtlpSink, a stand-in collector): every span recorded, metrics,
 #      and the audit records as OpenTelemetry logs, as in production with a collector and the default sampler
@@ -91,6 +92,7 @@ gateway_args=(--contentRoot "$(dirname "$gateway_dll")" --environment Sandbox
   --Gateway:Environments:sandbox:Auth0:TokenUrl "http://127.0.0.1:$sandbox_port/oauth/token"
   --Gateway:Environments:sandbox:MaxConcurrentRequests 1024
   --Gateway:RateLimits:Default:PermitsPerSecond 1000000 --Gateway:RateLimits:Default:Burst 1000000
+  --Gateway:WorkloadIdentity:Issuers:local:Issuer "http://127.0.0.1:$sandbox_port"
   --Gateway:SharedReads:Coalesce "${SHARED_READS:-false}")
 start gateway dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$c_port" --Gateway:Management:Url "http://127.0.0.1:$c_mgmt"
 start gateway-redis dotnet "$gateway_dll" "${gateway_args[@]}" --urls "http://127.0.0.1:$d_port" --Gateway:Management:Url "http://127.0.0.1:$d_mgmt" \
@@ -107,12 +109,14 @@ wait_for "http://127.0.0.1:$c_mgmt/health/ready"; wait_for "http://127.0.0.1:$d_
 for i in 0 1 2; do wait_for "http://127.0.0.1:${f_mgmts[$i]}/health/ready"; done
 
 key="dfgw_sandboxdemo_DemoKeyForTheLocalSandboxOnly0003EPo7R"
+# The demo workload's token (appsettings.Sandbox.json maps its subject to a caller), valid for the whole run.
+workload=$(curl -fsS -X POST "http://127.0.0.1:$sandbox_port/_sandbox/workload-token?subject=system:serviceaccount:demo:demo-workload&audience=dataforge-gateway&lifetimeSeconds=86400")
 path="/external/sources?projectId=1"
-declare -A url=([A]="http://127.0.0.1:$sandbox_port$path" [B]="http://127.0.0.1:$plain_port$path" [C]="http://127.0.0.1:$c_port$path" [D]="http://127.0.0.1:$d_port$path" [E]="http://127.0.0.1:$e_port$path" [F]="http://127.0.0.1:${f_ports[0]}$path")
-declare -A header=([A]="Authorization: Bearer $token" [B]="X-Bench: plain" [C]="X-Api-Key: $key" [D]="X-Api-Key: $key" [E]="X-Api-Key: $key" [F]="X-Api-Key: $key")
-declare -A process=([A]=sandbox [B]=plain [C]=gateway [D]=gateway-redis [E]=gateway-otlp [F]=gateway-prod0)
-arms=(A B C D E F)
-sequence=(A B C B D B E B F B)   # each of C D E F between two runs of B
+declare -A url=([A]="http://127.0.0.1:$sandbox_port$path" [B]="http://127.0.0.1:$plain_port$path" [C]="http://127.0.0.1:$c_port$path" [W]="http://127.0.0.1:$c_port$path" [D]="http://127.0.0.1:$d_port$path" [E]="http://127.0.0.1:$e_port$path" [F]="http://127.0.0.1:${f_ports[0]}$path")
+declare -A header=([A]="Authorization: Bearer $token" [B]="X-Bench: plain" [C]="X-Api-Key: $key" [W]="Authorization: Bearer $workload" [D]="X-Api-Key: $key" [E]="X-Api-Key: $key" [F]="X-Api-Key: $key")
+declare -A process=([A]=sandbox [B]=plain [C]=gateway [W]=gateway [D]=gateway-redis [E]=gateway-otlp [F]=gateway-prod0)
+arms=(A B C W D E F)
+sequence=(A B C B W B D B E B F B)   # each of C W D E F between two runs of B
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1.pid")/stat"; }
 allocated() { cat "$work/$1.alloc" 2>/dev/null || echo 0; }
@@ -228,7 +232,10 @@ def beside(arm):
         b = [rps for name, rps in (run[i - 1:i] + run[i + 1:i + 2]) if name == "B"]
         ratios.append(run[i][1] / statistics.mean(b))
     return ratios
-ratio_cb, ratio_db, ratio_eb, ratio_fb = beside("C"), beside("D"), beside("E"), beside("F")
+ratio_cb, ratio_db, ratio_eb, ratio_fb, ratio_wb = beside("C"), beside("D"), beside("E"), beside("F"), beside("W")
+# A workload caller against a key caller, both on C's process: throughput and CPU per request, round by round.
+ratio_wc = [thr["W"][i]["rps"] / thr["C"][i]["rps"] for i in range(len(thr["W"]))]
+cpu_wc = [thr["W"][i]["cpu_us"] / thr["C"][i]["cpu_us"] for i in range(len(thr["W"]))]
 ratio_ca = [thr["C"][i]["rps"] / thr["A"][i]["rps"] for i in range(rounds_n)]
 ratio_f3b = [agg[i] / order[i][-1][1] for i in range(min(rounds_n, len(agg)))]
 added_p99 = [lat["C"][i]["p99"] - lat["B"][i]["p99"] for i in range(rounds_n)]
@@ -254,33 +261,34 @@ result = {
         "p50_ms_at_half_load": stat([s["p50"] for s in lat[arm]]),
         "p99_ms_at_half_load": stat([s["p99"] for s in lat[arm]]),
         "half_load_rate": stat([s["rate"] for s in lat[arm]]),
-    } for arm in "ABCDEF"},
+    } for arm in "ABCWDEF"},
     "three_replicas_F3_requests_per_second": stat(agg),
-    "ratios": {"C/B": stat(ratio_cb), "C/A": stat(ratio_ca), "D/B": stat(ratio_db), "E/B": stat(ratio_eb), "F/B": stat(ratio_fb), "F3/B": stat(ratio_f3b)},
+    "ratios": {"C/B": stat(ratio_cb), "C/A": stat(ratio_ca), "D/B": stat(ratio_db), "E/B": stat(ratio_eb), "F/B": stat(ratio_fb), "F3/B": stat(ratio_f3b), "W/B": stat(ratio_wb), "W/C": stat(ratio_wc), "W/C CPU per request": stat(cpu_wc)},
     "added_ms_at_half_load": {"C_p50": stat(added_p50), "C_p99": stat(added_p99), "D_p99": stat(added_p99_d), "E_p99": stat(added_p99_e), "F_p99": stat(added_p99_f)},
     "warmup_seconds": warmup,
     "auth0_token_requests_during_run": tokens,
     "otlp_received_by_sink": otlp,
 }
 json.dump(result, open(os.path.join(out, "latest.json"), "w"), indent=2)
-names = {"A": "A sandbox directly", "B": "B plain YARP", "C": "C gateway", "D": "D gateway + Redis", "E": "E gateway exporting OTLP", "F": "F gateway + Redis + OTLP"}
+names = {"A": "A sandbox directly", "B": "B plain YARP", "C": "C gateway", "W": "W gateway, workload caller", "D": "D gateway + Redis", "E": "E gateway exporting OTLP", "F": "F gateway + Redis + OTLP"}
 f = lambda s, d=0: f"{s['median']:.{d}f} ({s['min']:.{d}f}–{s['max']:.{d}f})"
 lines = [
-    f"Benchmark of {result['date']} on {cpu}, {os.cpu_count()} cores; {rounds} interleaved rounds of {duration} s (A B C B D B E B F B), {connections} connections. Medians (min–max); each ratio to B against the B runs just before and after.",
+    f"Benchmark of {result['date']} on {cpu}, {os.cpu_count()} cores; {rounds} interleaved rounds of {duration} s (A B C B W B D B E B F B), {connections} connections. Medians (min–max); each ratio to B against the B runs just before and after.",
     "",
     "| arm | req/s | p50 ms at half load | p99 ms at half load | CPU µs/req | bytes/req | Redis cmds/req | Redis round trips/req | OTLP log B/req | OTLP trace B/req |",
     "|---|---|---|---|---|---|---|---|---|---|",
 ]
-for arm in "ABCDEF":
+for arm in "ABCWDEF":
     a = result["arms"][arm]
     lines.append(f"| {names[arm]} | {f(a['requests_per_second'])} | {f(a['p50_ms_at_half_load'], 2)} | {f(a['p99_ms_at_half_load'], 2)} | {f(a['cpu_us_per_request'])} | {f(a['bytes_allocated_per_request'])} | {f(a['redis_commands_per_request'], 2)} | {f(a['redis_round_trips_per_request'], 2)} | {f(a['otlp_log_bytes_per_request'])} | {f(a['otlp_trace_bytes_per_request'])} |")
 lines += [
     "",
     f"- C/B throughput: {f(result['ratios']['C/B'], 3)}; C/A: {f(result['ratios']['C/A'], 3)}; D/B: {f(result['ratios']['D/B'], 3)}; E/B: {f(result['ratios']['E/B'], 3)}; F/B: {f(result['ratios']['F/B'], 3)}",
+    f"- A workload caller (W) against a key caller (C), same process: throughput {f(result['ratios']['W/C'], 3)}, CPU per request {f(result['ratios']['W/C CPU per request'], 3)}; W/B {f(result['ratios']['W/B'], 3)}",
     f"- F3, three F replicas on the same core at once: {f(result['three_replicas_F3_requests_per_second'])} req/s in all, F3/B {f(result['ratios']['F3/B'], 3)}",
     f"- Added at half of B's maximum: p50 {f(result['added_ms_at_half_load']['C_p50'], 2)} ms, p99 {f(result['added_ms_at_half_load']['C_p99'], 2)} ms (with Redis: p99 {f(result['added_ms_at_half_load']['D_p99'], 2)} ms; exporting OTLP: p99 {f(result['added_ms_at_half_load']['E_p99'], 2)} ms; Redis and OTLP: p99 {f(result['added_ms_at_half_load']['F_p99'], 2)} ms)",
     f"- Auth0 token requests during the run: {tokens}",
-    "- Warm-up, until the JIT was done: " + ", ".join(f"{k} {v} s" for k, v in warmup.items()) + "; methods compiled during a measured run, median (max): " + ", ".join(f"{arm} {result['arms'][arm]['methods_compiled_per_run']['median']:.0f} ({result['arms'][arm]['methods_compiled_per_run']['max']:.0f})" for arm in "ABCDEF"),
+    "- Warm-up, until the JIT was done: " + ", ".join(f"{k} {v} s" for k, v in warmup.items()) + "; methods compiled during a measured run, median (max): " + ", ".join(f"{arm} {result['arms'][arm]['methods_compiled_per_run']['median']:.0f} ({result['arms'][arm]['methods_compiled_per_run']['max']:.0f})" for arm in "ABCWDEF"),
     "- OTLP exports the stand-in collector received from E (whole run, warm-up included): " + (", ".join(f"{k} {v['exports']} ({v['bytes'] // 1024} KiB)" for k, v in sorted(otlp.items())) or "none"),
 ]
 open(os.path.join(out, "latest.md"), "w").write("\n".join(lines) + "\n")
