@@ -62,6 +62,6 @@ internal sealed class LastPresentedKey
         _key = key;
     }
 
-    /// <summary>Whether two keys are equal, in a time that depends on their length only (<see cref="FixedTime.AreEqual"/>).</summary>
+    /// <summary>Whether two keys are equal, in a time that depends on their length only (<see cref="FixedTime.AreEqual(string, string)"/>).</summary>
     internal static bool FixedTimeEquals(string left, string right) => FixedTime.AreEqual(left, right);
 }

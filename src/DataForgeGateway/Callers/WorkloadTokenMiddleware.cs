@@ -49,7 +49,14 @@ internal sealed class WorkloadTokenMiddleware(RequestDelegate next, WorkloadToke
             return next(context);   // another scheme is no credential of the gateway's: as if none were sent
         }
 
-        var check = tokens.ValidateAsync(header[BearerPrefix.Length..].Trim(), LastPresentedToken.Of(context), context.RequestAborted);
+        var presented = header.AsSpan(BearerPrefix.Length).Trim();
+        var connection = LastPresentedToken.Of(context);
+        if (tokens.Recall(presented, connection) is { } again)
+        {
+            return Continue(context, again); // a kept-alive connection's token, as before: no copy of it
+        }
+
+        var check = tokens.ValidateAsync(presented.ToString(), connection, context.RequestAborted);
         return check.IsCompletedSuccessfully ? Continue(context, check.Result) : ContinueAsync(context, check);
     }
 

@@ -37,7 +37,7 @@ internal sealed class LastPresentedToken
     }
 
     /// <summary>What is known of <paramref name="token"/> on this connection: its validation if it is the token presented last.</summary>
-    public object? Recall(string token) => Token is { } previous && Primitives.FixedTime.AreEqual(previous, token) ? Validated : null;
+    public object? Recall(ReadOnlySpan<char> token) => Token is { } previous && Primitives.FixedTime.AreEqual(previous, token) ? Validated : null;
 
     public void Remember(string token, object? validated)
     {

@@ -75,6 +75,16 @@ internal sealed class WorkloadTokenValidator(LiveOptions<WorkloadIdentityOptions
 
     public ValueTask<WorkloadToken> ValidateAsync(string token, CancellationToken cancellationToken) => ValidateAsync(token, null, cancellationToken);
 
+    /// <summary>
+    /// The connection's last token again, still good: judged without copying it out of its header (a JWT is ~1 KB a
+    /// request as a string). Null when it is another token, or no longer holds: then <see cref="ValidateAsync(string, LastPresentedToken?, CancellationToken)"/>.
+    /// </summary>
+    public WorkloadToken? Recall(ReadOnlySpan<char> token, LastPresentedToken? connection)
+    {
+        var registry = Current();
+        return connection?.Recall(token) is ValidatedToken same && Holds(same, registry) ? Judge(same, registry) : null;
+    }
+
     /// <summary>A token validated before still counts under these settings and its issuer's current keys.</summary>
     private static bool Holds(ValidatedToken known, Registry registry) =>
         ReferenceEquals(known.Registry, registry) && known.Issuer.Keys.Current?.Version == known.KeysVersion;
