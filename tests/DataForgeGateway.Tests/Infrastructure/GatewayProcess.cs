@@ -93,6 +93,9 @@ public sealed class GatewayProcess : IAsyncDisposable
             {
                 if (gateway._process.HasExited)
                 {
+                    // Without a timeout, WaitForExit also waits for the redirected output to be read to its end: the
+                    // exit can be seen before the last lines (the one that says why) have arrived.
+                    gateway._process.WaitForExit();
                     throw new Xunit.Sdk.XunitException($"The gateway exited while starting: {gateway.Output}");
                 }
 
