@@ -32,6 +32,10 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public Uri ManagementAddress => new($"http://127.0.0.1:{ManagementPort}");
 
+    /// <summary>A client of the proxy port that sends the given API key, as <see cref="GatewayHost.CreateCaller"/> does.</summary>
+    public HttpClient CreateCaller(string apiKey = GatewayHost.CallerKey) =>
+        new() { BaseAddress = ProxyAddress, DefaultRequestHeaders = { { "X-Api-Key", apiKey } } };
+
     /// <summary>Whether the process has ended (by itself: the tests stop it only through <see cref="StopAsync"/>).</summary>
     public bool HasExited => _process.HasExited;
 

@@ -43,7 +43,7 @@ public sealed partial class DashboardTests : GatewayTest
 
         // What a replica of its own serves after one request (in-process hosts would share observable instruments).
         await using var replica = await GatewayProcess.StartAsync(Sandbox);
-        using (var caller = new HttpClient { BaseAddress = replica.ProxyAddress, DefaultRequestHeaders = { { "X-Api-Key", GatewayHost.CallerKey } } })
+        using (var caller = replica.CreateCaller())
         using (var answer = await caller.GetAsync("/external/sources?projectId=1"))
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);

@@ -62,7 +62,7 @@ public sealed class PrometheusTests : IAsyncLifetime
             _replicas.Add(await GatewayProcess.StartAsync(_sandbox, settings, without: fromSecret));
         }
 
-        var callers = _replicas.Select(r => new HttpClient { BaseAddress = r.ProxyAddress, DefaultRequestHeaders = { { "X-Api-Key", GatewayHost.CallerKey } } }).ToList();
+        var callers = _replicas.Select(r => r.CreateCaller()).ToList();
         await using var prometheus = await PrometheusServer.StartAsync(
             new Dictionary<string, int> { ["gateway-0"] = _replicas[0].ManagementPort, ["gateway-1"] = _replicas[1].ManagementPort },
             Path.Combine(Config, "prometheus", "alerts.yaml"));
