@@ -4,8 +4,6 @@ using OpenTelemetry.Metrics;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Logging.Debug;
 using Microsoft.Extensions.Logging.EventSource;
-using Yarp.ReverseProxy.Transforms;
-using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace DataForgeGateway.Audit;
 
@@ -41,7 +39,6 @@ public static class AuditExtensions
             builder.Logging.AddFilter<OpenTelemetryLoggerProvider>(AuditWriter.Category, LogLevel.None);
         }
 
-        builder.Services.AddSingleton<ITransformProvider, UpstreamStatusTransformProvider>();
         return builder;
     }
 
@@ -49,26 +46,4 @@ public static class AuditExtensions
 
     /// <summary>One audit record and one set of request metrics for every request on the proxy port.</summary>
     public static IApplicationBuilder UseAudit(this IApplicationBuilder app) => app.UseMiddleware<AuditMiddleware>();
-
-    /// <summary>Notes what DataForge answered, for the audit record.</summary>
-    private sealed class UpstreamStatusTransformProvider : ITransformProvider
-    {
-        public void ValidateRoute(TransformRouteValidationContext context)
-        {
-        }
-
-        public void ValidateCluster(TransformClusterValidationContext context)
-        {
-        }
-
-        public void Apply(TransformBuilderContext context) => context.AddResponseTransform(static transform =>
-        {
-            if (transform.ProxyResponse is { } response && transform.HttpContext.Features.Get<AuditRecord>() is { } record)
-            {
-                record.UpstreamStatus = (int)response.StatusCode;
-            }
-
-            return ValueTask.CompletedTask;
-        });
-    }
 }

@@ -20,16 +20,15 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var trace = RequestTrace.Begin(context);
+        context.Features.Set<IRequestTraceFeature>(new RequestTraceFeature(trace));   // the first fact: every stage's problems and spans carry it
         var record = new AuditRecord
         {
             Time = clock.GetUtcNow(),
             Method = context.Request.Method,
             ClientIp = context.Connection.RemoteIpAddress,
-            Trace = RequestTrace.Begin(context),
+            Trace = trace,
         };
-        context.Features.Set(record);
-        context.Features.Set<IRequestTraceFeature>(record);
-        context.Features.Set<IRateLimitFeature>(record);
         try
         {
             await next(context);
@@ -56,7 +55,9 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, 
         var parameters = context.Features.Get<RequestParameters>();
         record.ProjectId = parameters?.ProjectId;
         record.SourceId = parameters?.SourceId;
-        record.TokenSource = context.Features.Get<TokenAttempt>()?.Source switch
+        record.UpstreamStatus = context.Features.Get<UpstreamAnswer>()?.Status;
+        record.RateLimitDecision = context.Features.Get<RateLimitFeature>()?.Decision;
+        record.TokenSource = context.Features.Get<TokenSent>()?.Source switch
         {
             TokenSource.Memory => "memory",
             TokenSource.Redis => "redis",

@@ -8,10 +8,11 @@ using DataForgeGateway.RateLimiting;
 namespace DataForgeGateway.Audit;
 
 /// <summary>
-/// What happened to one request, filled in by each stage it passes through and written once it is over. It holds
-/// who called (caller and key id, never the key), what they asked for, and what came of it.
+/// What happened to one request, read from the facts each stage published (features) once it is over, and then
+/// written. It holds who called (caller and key id, never the key), what they asked for, and what came of it. Only
+/// the audit writes it; it is not a feature of the request.
 /// </summary>
-public sealed class AuditRecord : IRequestTraceFeature, IRateLimitFeature
+public sealed class AuditRecord
 {
     public DateTimeOffset Time { get; set; }
 
@@ -63,12 +64,6 @@ public sealed class AuditRecord : IRequestTraceFeature, IRateLimitFeature
     private string? _traceId;
 
     internal RateLimitDecision? RateLimitDecision { get; set; }
-
-    RateLimitDecision? IRateLimitFeature.Decision
-    {
-        get => RateLimitDecision;
-        set => RateLimitDecision = value;
-    }
 
     internal IPAddress? ClientIp { get; set; }
 

@@ -25,6 +25,7 @@ public static class ConfigurationSurface
         (CallersOptions.SectionName, typeof(CallersOptions)),
         (DataForgeGateway.WorkloadIdentity.WorkloadIdentityOptions.SectionName, typeof(DataForgeGateway.WorkloadIdentity.WorkloadIdentityOptions)),
         (TokenOptions.SectionName, typeof(TokenOptions)),
+        (EncryptionOptions.SectionName, typeof(EncryptionOptions)),
         (RedisOptions.SectionName, typeof(RedisOptions)),
         (ManagementOptions.SectionName, typeof(ManagementOptions)),
         (RequestOptions.SectionName, typeof(RequestOptions)),

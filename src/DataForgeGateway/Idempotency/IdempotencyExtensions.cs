@@ -1,3 +1,4 @@
+using DataForgeGateway.Answers;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,6 +15,7 @@ public static class IdempotencyExtensions
         services.AddValidatedOptions<IdempotencyOptions, IdempotencyOptions.Validator>(IdempotencyOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<InProcessIdempotencyStore>();
+        services.AddAnswerProtection();
         services.AddSingleton<IdempotencyMetrics>();
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(IdempotencyMetrics.MeterName));
         if (builder.IsRedisConfigured())

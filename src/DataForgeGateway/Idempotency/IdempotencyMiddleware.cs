@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
+using DataForgeGateway.Answers;
 using DataForgeGateway.Api;
 using DataForgeGateway.Callers;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Problems;
 using DataForgeGateway.Redis;
 using DataForgeGateway.Settings;
-using DataForgeGateway.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace DataForgeGateway.Idempotency;
@@ -69,19 +69,18 @@ internal sealed class IdempotencyMiddleware(
 
     private async Task HandleAsync(HttpContext context, DataForgeRoute route, IdempotencyOptions settings, string storageKey, string fingerprint)
     {
-        var key = protection.Key;
         var deadline = clock.GetUtcNow() + settings.InFlightWait;
         while (true)
         {
-            var claim = IdempotencyRecord.Claim(fingerprint).Protect(key, storageKey);
+            var claim = IdempotencyRecord.Claim(fingerprint).Protect(protection, storageKey);
             var stored = await store.ClaimOrGetAsync(storageKey, claim, ClaimLifetime(route));
             if (stored is null)
             {
-                await ForwardAsync(context, settings, storageKey, fingerprint, claim, key);
+                await ForwardAsync(context, settings, storageKey, fingerprint, claim);
                 return;
             }
 
-            switch (IdempotencyRecord.Unprotect(stored, key, storageKey))
+            switch (IdempotencyRecord.Unprotect(stored, protection, storageKey))
             {
                 case null:
                     // Unreadable (a rotated secret): as if absent.
@@ -107,7 +106,7 @@ internal sealed class IdempotencyMiddleware(
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, IdempotencyOptions settings, string storageKey, string fingerprint, byte[] claim, byte[] key)
+    private async Task ForwardAsync(HttpContext context, IdempotencyOptions settings, string storageKey, string fingerprint, byte[] claim)
     {
         byte[]? body;
         using (var capture = ResponseCaptureStream.Start(context, settings.MaxStoredBodyBytes))
@@ -128,10 +127,10 @@ internal sealed class IdempotencyMiddleware(
         // Kept: DataForge's own final answer, whole. Not kept: 5xx, "try later" (408, 425, 429: a retry must try
         // again), a gateway problem, an answer cut short, none at all.
         var response = context.Response;
-        if (TokenAttempt.DataForgeAnswered(context) && IsFinal(response.StatusCode) && body is not null)
+        if (KeptAnswer.IsDataForgesOwn(context) && IsFinal(response.StatusCode) && body is not null)
         {
             var record = new IdempotencyRecord(fingerprint, null, response.StatusCode, response.ContentType, body, clock.GetUtcNow().ToUnixTimeMilliseconds());
-            await store.CompleteAsync(storageKey, claim, record.Protect(key, storageKey), settings.Retention);
+            await store.CompleteAsync(storageKey, claim, record.Protect(protection, storageKey), settings.Retention);
         }
         else
         {

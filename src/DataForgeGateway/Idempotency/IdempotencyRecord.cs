@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using DataForgeGateway.Tokens;
+using DataForgeGateway.Answers;
 
 namespace DataForgeGateway.Idempotency;
 
@@ -22,13 +22,13 @@ internal sealed record IdempotencyRecord(
 
     public static IdempotencyRecord Claim(string fingerprint) => new(fingerprint, Guid.NewGuid().ToString("N"), 0, null, null, 0);
 
-    public byte[] Protect(byte[] key, string storageKey) =>
-        TokenProtector.Protect(JsonSerializer.SerializeToUtf8Bytes(this, IdempotencyJsonContext.Default.IdempotencyRecord), key, storageKey);
+    public byte[] Protect(AnswerProtection protection, string storageKey) =>
+        protection.Protect(JsonSerializer.SerializeToUtf8Bytes(this, IdempotencyJsonContext.Default.IdempotencyRecord), storageKey);
 
     /// <summary>The record, or null when it does not decrypt (another key, a rotated secret) or parse.</summary>
-    public static IdempotencyRecord? Unprotect(byte[] stored, byte[] key, string storageKey)
+    public static IdempotencyRecord? Unprotect(byte[] stored, AnswerProtection protection, string storageKey)
     {
-        if (TokenProtector.Unprotect(stored, key, storageKey) is not { } plaintext)
+        if (protection.Unprotect(stored, storageKey) is not { } plaintext)
         {
             return null;
         }

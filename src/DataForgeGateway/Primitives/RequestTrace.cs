@@ -65,3 +65,9 @@ public interface IRequestTraceFeature
 {
     ActivityContext Trace { get; }
 }
+
+/// <summary>The per-request fact of the trace context, set once when the request starts.</summary>
+public sealed class RequestTraceFeature(ActivityContext trace) : IRequestTraceFeature
+{
+    public ActivityContext Trace { get; } = trace;
+}

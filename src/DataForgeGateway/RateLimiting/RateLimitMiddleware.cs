@@ -25,14 +25,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimitService
 
     private Task Apply(HttpContext context, string caller, RateLimitDecision decision)
     {
-        var kept = context.Features.Get<IRateLimitFeature>();
-        if (kept is null)
-        {
-            kept = new RateLimitFeature();
-            context.Features.Set(kept);
-        }
-
-        kept.Decision = decision;
+        context.Features.Set(new RateLimitFeature(decision));
         if (decision.Source == DecisionSource.ClosedFallback)
         {
             return context.WriteProblemAsync(GatewayProblem.RateLimitUnavailable, "Rate limits are checked in Redis, which cannot be reached; this policy refuses meanwhile.", TimeSpan.FromSeconds(decision.RetryAfterSeconds));
@@ -54,7 +47,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimitService
             context.Response.OnStarting(static state =>
             {
                 var context = (HttpContext)state;
-                WriteHeaders(context.Response, context.Features.Get<IRateLimitFeature>()!.Decision!.Value);
+                WriteHeaders(context.Response, context.Features.Get<RateLimitFeature>()!.Decision);
                 return Task.CompletedTask;
             }, context);
         }
@@ -67,19 +60,4 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimitService
         response.Headers["RateLimit-Policy"] = decision.PolicyHeader;
         response.Headers["RateLimit"] = decision.StateHeader;
     }
-}
-
-/// <summary>
-/// Where a request's rate-limit decision is kept, for its response headers and its audit record. The audit record
-/// is one (it exists for every request anyway), so keeping the decision allocates nothing.
-/// </summary>
-internal interface IRateLimitFeature
-{
-    RateLimitDecision? Decision { get; set; }
-}
-
-/// <summary>The decision's keeping place when nothing else offers one (no audit record).</summary>
-internal sealed class RateLimitFeature : IRateLimitFeature
-{
-    public RateLimitDecision? Decision { get; set; }
 }

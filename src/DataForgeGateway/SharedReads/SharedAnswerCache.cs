@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
-using DataForgeGateway.Tokens;
+using DataForgeGateway.Answers;
 using Microsoft.Extensions.Options;
 
 namespace DataForgeGateway.SharedReads;
@@ -46,7 +46,7 @@ internal sealed partial class RedisAnswerCache(
         {
             var storageKey = StorageKey(key);
             var stored = await (await redis.GetAsync()).GetDatabase().StringGetAsync(storageKey);
-            return stored.HasValue && TokenProtector.Unprotect(stored!, protection.Key, storageKey) is { } plaintext ? SharedAnswer.FromBytes(plaintext) : null;
+            return stored.HasValue && protection.Unprotect(stored!, storageKey) is { } plaintext ? SharedAnswer.FromBytes(plaintext) : null;
         }
         catch (Exception e) when (RedisConnection.IsFailure(e))
         {
@@ -60,7 +60,7 @@ internal sealed partial class RedisAnswerCache(
         try
         {
             var storageKey = StorageKey(key);
-            await (await redis.GetAsync()).GetDatabase().StringSetAsync(storageKey, TokenProtector.Protect(answer.ToBytes(), protection.Key, storageKey), ttl);
+            await (await redis.GetAsync()).GetDatabase().StringSetAsync(storageKey, protection.Protect(answer.ToBytes(), storageKey), ttl);
         }
         catch (Exception e) when (RedisConnection.IsFailure(e))
         {

@@ -1,3 +1,4 @@
+using DataForgeGateway.Answers;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,6 +14,7 @@ public static class SharedReadExtensions
         var services = builder.Services;
         services.AddValidatedOptions<SharedReadOptions, SharedReadOptions.Validator>(SharedReadOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddAnswerProtection();
         services.AddSingleton<SharedReadMetrics>();
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SharedReadMetrics.MeterName));
         if (builder.IsRedisConfigured())

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using DataForgeGateway.Answers;
 using DataForgeGateway.Api;
 using DataForgeGateway.Primitives;
-using DataForgeGateway.Tokens;
 
 namespace DataForgeGateway.SharedReads;
 
@@ -92,7 +92,7 @@ internal sealed class SharedReadMiddleware(RequestDelegate next, LiveOptions<Sha
         try
         {
             await next(context);
-            if (TokenAttempt.DataForgeAnswered(context) && capture.Captured is { } body)
+            if (KeptAnswer.IsDataForgesOwn(context) && capture.Captured is { } body)
             {
                 answer = SharedAnswer.From(context.Response, body, clock.GetUtcNow());
             }

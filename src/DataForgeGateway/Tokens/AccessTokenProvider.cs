@@ -22,6 +22,7 @@ internal sealed partial class AccessTokenProvider
     private readonly TokenMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly TokenJitter _jitter;
+    private readonly StorageKeys _keys;
     private readonly ILogger<AccessTokenProvider> _logger;
     private Dictionary<string, Auth0Options> _auth0Settings;
 
@@ -33,9 +34,10 @@ internal sealed partial class AccessTokenProvider
         TokenMetrics metrics,
         TimeProvider clock,
         TokenJitter jitter,
+        StorageKeys keys,
         ILogger<AccessTokenProvider> logger)
     {
-        (_gateway, _options, _store, _auth0, _metrics, _clock, _jitter, _logger) = (gateway, options, store, auth0, metrics, clock, jitter, logger);
+        (_gateway, _options, _store, _auth0, _metrics, _clock, _jitter, _keys, _logger) = (gateway, options, store, auth0, metrics, clock, jitter, keys, logger);
 
         // Slots for the configured environments up front: their gauges exist before the first request. Invalid
         // options create none here: start-up validation then stops the gateway with its one line naming the key.
@@ -220,7 +222,7 @@ internal sealed partial class AccessTokenProvider
     {
         var settings = _gateway.Current.Environments[environment].Auth0;
         var options = _options.Current;
-        var scope = new TokenScope(environment, TokenCacheKey.For(settings), TokenProtector.KeyFor(settings, options.EncryptionKey), options.ExpirySafetyMargin);
+        var scope = new TokenScope(environment, TokenCacheKey.For(settings), _keys.For(settings), options.ExpirySafetyMargin);
         var current = slot.State.Token;
 
         // A token is worth taking from another replica if it is usable, not the one DataForge refused, and, when

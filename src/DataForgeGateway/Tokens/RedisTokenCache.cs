@@ -42,7 +42,7 @@ internal sealed partial class RedisTokenCache(
             return null;
         }
 
-        var plaintext = stored is null ? null : TokenProtector.Unprotect(stored, scope.EncryptionKey, scope.CacheKey);
+        var plaintext = stored is null ? null : StoredValueCipher.Unprotect(stored, scope.EncryptionKey, scope.CacheKey);
         return plaintext is null ? null : TokenCodec.Decode(plaintext, scope.SafetyMargin);
     }
 
@@ -56,7 +56,7 @@ internal sealed partial class RedisTokenCache(
 
         try
         {
-            var value = TokenProtector.Protect(TokenCodec.Encode(token), scope.EncryptionKey, scope.CacheKey);
+            var value = StoredValueCipher.Protect(TokenCodec.Encode(token), scope.EncryptionKey, scope.CacheKey);
             await Cache().SetAsync(scope.CacheKey, value, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = lifetime }, cancellationToken);
             var connection = await redis.GetAsync();
             await connection.GetSubscriber().PublishAsync(Channel(scope), "stored");

@@ -2,6 +2,7 @@ using DataForgeGateway.Primitives;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using DataForgeGateway.Redis;
+using DataForgeGateway.Settings;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -41,7 +42,7 @@ public static class TokenExtensions
         }
 
         services.AddSingleton(new TokenJitter());
-        services.AddSingleton<AnswerProtection>();
+        services.AddStorageKeys();
 
         services.AddSingleton<AccessTokenProvider>();
         services.AddHostedService<TokenRefreshService>();

@@ -39,12 +39,6 @@ public sealed class TokenOptions
     /// <summary>How long one replica may hold the Redis lock while it fetches; a crashed holder blocks the others no longer.</summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>
-    /// Base64 of a 32-byte key that encrypts tokens in Redis (AES-256-GCM). Empty: a key derived from each
-    /// environment's client secret, which every replica shares already. Keep it in a secret.
-    /// </summary>
-    public string EncryptionKey { get; set; } = "";
-
     /// <summary>Largest request body kept so the request can be replayed once when DataForge rejects the token.</summary>
     public int MaxReplayBodyBytes { get; set; } = 1024 * 1024;
 
@@ -100,11 +94,6 @@ public sealed class TokenOptions
             if (options.LockTimeout <= options.RequestTimeout)
             {
                 failures.Add($"{SectionName}:LockTimeout must be longer than {SectionName}:RequestTimeout, or a slow fetch would lose its lock.");
-            }
-
-            if (!string.IsNullOrEmpty(options.EncryptionKey) && TokenProtector.ParseKey(options.EncryptionKey) is null)
-            {
-                failures.Add($"{SectionName}:EncryptionKey must be the Base64 of exactly 32 bytes (openssl rand -base64 32).");
             }
 
             if (options.MaxReplayBodyBytes < 0)

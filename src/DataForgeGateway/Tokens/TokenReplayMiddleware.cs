@@ -21,26 +21,28 @@ internal sealed class TokenReplayMiddleware(RequestDelegate next, AccessTokenPro
             return next(context);
         }
 
-        var attempt = new TokenAttempt();
-        context.Features.Set(attempt);
-        return ForwardAsync(context, environment, attempt, KeepBodyForReplay(context.Request, options.Current.MaxReplayBodyBytes));
+        return ForwardAsync(context, environment, KeepBodyForReplay(context.Request, options.Current.MaxReplayBodyBytes));
     }
 
     /// <summary>The request as every one goes; kept small, since its state is allocated for each request.</summary>
-    private async Task ForwardAsync(HttpContext context, string environment, TokenAttempt attempt, bool replayable)
+    private async Task ForwardAsync(HttpContext context, string environment, bool replayable)
     {
         await next(context);
-        if (attempt.Rejected && !context.Response.HasStarted)
+        if (TokenRefused(context) is { } refused && !context.Response.HasStarted)
         {
-            await RenewAndReplayAsync(context, environment, attempt, replayable);
+            await RenewAndReplayAsync(context, environment, refused, replayable);
         }
     }
 
+    /// <summary>The token DataForge just answered 401 to, as the forward's facts say; null when it did not.</summary>
+    private static AccessToken? TokenRefused(HttpContext context) =>
+        context.Features.Get<UpstreamAnswer>() is { TokenRefused: true } ? context.Features.Get<TokenSent>()?.Token : null;
+
     /// <summary>DataForge refused the token: renew it, then replay the request once if it can be.</summary>
-    private async Task RenewAndReplayAsync(HttpContext context, string environment, TokenAttempt attempt, bool replayable)
+    private async Task RenewAndReplayAsync(HttpContext context, string environment, AccessToken refused, bool replayable)
     {
         context.Response.Clear();
-        var renewed = await tokens.RenewAsync(environment, attempt.Sent!, context.RequestAborted);
+        var renewed = await tokens.RenewAsync(environment, refused, context.RequestAborted);
         if (!renewed.Succeeded)
         {
             await context.WriteProblemAsync(
@@ -57,15 +59,17 @@ internal sealed class TokenReplayMiddleware(RequestDelegate next, AccessTokenPro
                 context.Request.Body.Position = 0;
             }
 
-            attempt.Rejected = false;
+            // A second forward, with facts of its own: what the first one sent and was answered is gone.
+            context.Features.Set<TokenSent>(null);
+            context.Features.Set<UpstreamAnswer>(null);
             await next(context);
-            if (!attempt.Rejected || context.Response.HasStarted)
+            if (TokenRefused(context) is not { } refusedAgain || context.Response.HasStarted)
             {
                 return;
             }
 
             context.Response.Clear();
-            await RefusedAgainAsync(context, environment, attempt.Sent!);
+            await RefusedAgainAsync(context, environment, refusedAgain);
             return;
         }
 

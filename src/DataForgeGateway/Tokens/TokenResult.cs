@@ -38,6 +38,7 @@ public sealed class TokenResult
         Failure = failure;
         Message = message;
         RetryAfter = retryAfter;
+        Sent = token is null ? null : new TokenSent(token, source);
     }
 
     /// <summary>The token, when one was had.</summary>
@@ -55,7 +56,10 @@ public sealed class TokenResult
     /// <summary>How long to wait before asking again, when there is no token.</summary>
     public TimeSpan? RetryAfter { get; }
 
-    [MemberNotNullWhen(true, nameof(Token))]
+    /// <summary>The fact a forward sent with this token publishes (<see cref="TokenSent"/>), made once with the result.</summary>
+    public TokenSent? Sent { get; }
+
+    [MemberNotNullWhen(true, nameof(Token), nameof(Sent))]
     public bool Succeeded => Token is not null;
 
     public static TokenResult Success(AccessToken token, TokenSource source) => new(token, source, default, null, null);

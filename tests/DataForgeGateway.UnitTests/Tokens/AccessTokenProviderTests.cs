@@ -49,7 +49,7 @@ public sealed class AccessTokenProviderTests : IDisposable
         services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.SectionName);
         services.AddHttpClient(TokenExtensions.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => _auth0);
         services.AddSingleton<TokenMetrics>().AddSingleton<Auth0TokenClient>().AddSingleton<ITokenStore>(_store)
-            .AddSingleton(new TokenJitter(() => _random)).AddSingleton<AccessTokenProvider>();
+            .AddSingleton(new TokenJitter(() => _random)).AddSingleton<AccessTokenProvider>().AddStorageKeys();
         _services = services.BuildServiceProvider();
     }
 

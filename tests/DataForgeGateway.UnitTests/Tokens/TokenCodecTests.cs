@@ -1,3 +1,4 @@
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Settings;
 using DataForgeGateway.Tokens;
 
@@ -30,17 +31,17 @@ public sealed class TokenCodecTests
     [Fact]
     public void A_protected_token_decrypts_only_with_its_key_and_under_its_cache_key()
     {
-        var key = TokenProtector.KeyFor(new Auth0Options { ClientSecret = "s" }, "");
+        var key = StorageKeys.KeyFor(new Auth0Options { ClientSecret = "s" }, "");
         var plaintext = TokenCodec.Encode(new AccessToken("eyJ.secret.token", Issued, Issued.AddHours(1), TimeSpan.Zero));
 
-        var stored = TokenProtector.Protect(plaintext, key, "token:v2:aa");
+        var stored = StoredValueCipher.Protect(plaintext, key, "token:v2:aa");
 
         Assert.DoesNotContain("secret", System.Text.Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
-        Assert.Equal(plaintext, TokenProtector.Unprotect(stored, key, "token:v2:aa"));
-        Assert.Null(TokenProtector.Unprotect(stored, key, "token:v2:bb"));
-        Assert.Null(TokenProtector.Unprotect(stored, TokenProtector.KeyFor(new Auth0Options { ClientSecret = "rotated" }, ""), "token:v2:aa"));
+        Assert.Equal(plaintext, StoredValueCipher.Unprotect(stored, key, "token:v2:aa"));
+        Assert.Null(StoredValueCipher.Unprotect(stored, key, "token:v2:bb"));
+        Assert.Null(StoredValueCipher.Unprotect(stored, StorageKeys.KeyFor(new Auth0Options { ClientSecret = "rotated" }, ""), "token:v2:aa"));
         stored[^1] ^= 1;
-        Assert.Null(TokenProtector.Unprotect(stored, key, "token:v2:aa"));
+        Assert.Null(StoredValueCipher.Unprotect(stored, key, "token:v2:aa"));
     }
 
     [Fact]
@@ -48,9 +49,9 @@ public sealed class TokenCodecTests
     {
         var configured = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
 
-        Assert.Equal(Enumerable.Range(0, 32).Select(i => (byte)i), TokenProtector.KeyFor(new Auth0Options { ClientSecret = "s" }, configured));
-        Assert.Null(TokenProtector.ParseKey(Convert.ToBase64String(new byte[16])));
-        Assert.Null(TokenProtector.ParseKey("not base64!"));
+        Assert.Equal(Enumerable.Range(0, 32).Select(i => (byte)i), StorageKeys.KeyFor(new Auth0Options { ClientSecret = "s" }, configured));
+        Assert.Null(StoredValueCipher.ParseKey(Convert.ToBase64String(new byte[16])));
+        Assert.Null(StoredValueCipher.ParseKey("not base64!"));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-namespace DataForgeGateway.Primitives;
+namespace DataForgeGateway.Answers;
 
 /// <summary>
 /// Copies what is written to the response body, up to a limit: passing it on unchanged as it comes (<see cref="Start"/>:
