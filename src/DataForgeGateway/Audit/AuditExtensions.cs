@@ -31,8 +31,8 @@ public static class AuditExtensions
         builder.Services.AddSingleton<AuditOutput>();
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<AuditWriter>());
-        builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(GatewayMetrics.MeterName, AuditWriter.MeterName));
+        builder.Services.AddFeatureMetrics<GatewayMetrics>(GatewayMetrics.MeterName);
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(AuditWriter.MeterName));
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             // Nowhere to send them: spare the audit writer a log record per request that goes nowhere.

@@ -1,22 +1,22 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using DataForgeGateway.Primitives;
 
 namespace DataForgeGateway.Audit;
 
 /// <summary>Requests through the gateway, by caller, operation, environment, status and outcome, and how long they took.</summary>
-public sealed class GatewayMetrics : IDisposable
+public sealed class GatewayMetrics : FeatureMetrics
 {
     public const string MeterName = "DataForgeGateway";
 
-    private readonly Meter _meter;
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
 
     public GatewayMetrics(IMeterFactory meters)
+        : base(meters, MeterName)
     {
-        _meter = meters.Create(MeterName);
-        _requests = _meter.CreateCounter<long>("dataforge_gateway.requests", "{request}", "Requests through the gateway, by caller, operation, environment, status and outcome.");
-        _duration = _meter.CreateHistogram<double>(
+        _requests = Meter.CreateCounter<long>("dataforge_gateway.requests", "{request}", "Requests through the gateway, by caller, operation, environment, status and outcome.");
+        _duration = Meter.CreateHistogram<double>(
             "dataforge_gateway.request.duration",
             "s",
             "Time from the request's arrival to the end of its response, by caller, operation and outcome.",
@@ -41,6 +41,4 @@ public sealed class GatewayMetrics : IDisposable
         tags.Add("status_code", BoxedStatus.Of(record.Status));
         _requests.Add(1, tags);
     }
-
-    public void Dispose() => _meter.Dispose();
 }

@@ -1,5 +1,4 @@
 using DataForgeGateway.Primitives;
-using OpenTelemetry.Metrics;
 
 namespace DataForgeGateway.Callers;
 
@@ -11,8 +10,7 @@ public static class CallerExtensions
         builder.Services.AddValidatedOptions<CallersOptions, CallersOptions.Validator>(CallersOptions.SectionName);
         builder.Services.AddSingleton<CallerDirectory>();
         builder.Services.AddSingleton<FailedAuthenticationLimiter>();
-        builder.Services.AddSingleton<CallerMetrics>();
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(CallerMetrics.MeterName));
+        builder.Services.AddFeatureMetrics<CallerMetrics>(CallerMetrics.MeterName);
         return builder;
     }
 

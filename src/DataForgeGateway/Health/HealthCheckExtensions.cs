@@ -1,4 +1,4 @@
-using OpenTelemetry.Metrics;
+using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using DataForgeGateway.Settings;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -31,14 +31,13 @@ public static class HealthCheckExtensions
         builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<ShutdownDrain>());
         checks.AddCheck<ShutdownDrain>(ShutdownDrain.Name, HealthStatus.Unhealthy, [ReadyTag]);
-        builder.Services.AddSingleton<ReadinessMetrics>();
+        builder.Services.AddFeatureMetrics<ReadinessMetrics>(ReadinessMetrics.MeterName);
         builder.Services.AddSingleton<IHealthCheckPublisher>(provider => provider.GetRequiredService<ReadinessMetrics>());
         builder.Services.Configure<HealthCheckPublisherOptions>(options =>
         {
             options.Period = ReadinessMetrics.Period;
             options.Predicate = check => check.Tags.Contains(ReadyTag);
         });
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(ReadinessMetrics.MeterName));
         builder.Services.AddHttpClient(DataForgeReachabilityCheck.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(3));
 
         // The environments configured at start-up; one added later is served, but gets its checks at the next restart.

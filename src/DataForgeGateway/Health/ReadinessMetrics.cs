@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using DataForgeGateway.Primitives;
 
 namespace DataForgeGateway.Health;
 
@@ -8,7 +9,7 @@ namespace DataForgeGateway.Health;
 /// scraped), and the process's start time, whose changes are restarts. The readiness checks run every
 /// <see cref="Period"/> for it, as a probe would.
 /// </summary>
-public sealed class ReadinessMetrics : IHealthCheckPublisher, IDisposable
+public sealed class ReadinessMetrics : FeatureMetrics, IHealthCheckPublisher
 {
     public const string MeterName = "DataForgeGateway.Health";
 
@@ -17,14 +18,13 @@ public sealed class ReadinessMetrics : IHealthCheckPublisher, IDisposable
 
     private static readonly long StartedAt = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime().Ticks;
 
-    private readonly Meter _meter;
     private volatile int _ready = 1;
 
     public ReadinessMetrics(IMeterFactory meters)
+        : base(meters, MeterName)
     {
-        _meter = meters.Create(MeterName);
-        _meter.CreateObservableGauge("dataforge_gateway.ready", () => _ready, "{state}", "1 while this replica's readiness is not Unhealthy (it can serve its callers), 0 while it is not Ready.");
-        _meter.CreateObservableGauge(
+        Meter.CreateObservableGauge("dataforge_gateway.ready", () => _ready, "{state}", "1 while this replica's readiness is not Unhealthy (it can serve its callers), 0 while it is not Ready.");
+        Meter.CreateObservableGauge(
             "dataforge_gateway.start_time",
             () => (StartedAt - DateTime.UnixEpoch.Ticks) / (double)TimeSpan.TicksPerSecond,
             "s",
@@ -36,6 +36,4 @@ public sealed class ReadinessMetrics : IHealthCheckPublisher, IDisposable
         _ready = report.Status == HealthStatus.Unhealthy ? 0 : 1;
         return Task.CompletedTask;
     }
-
-    public void Dispose() => _meter.Dispose();
 }

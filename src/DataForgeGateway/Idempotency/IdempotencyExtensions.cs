@@ -2,7 +2,6 @@ using DataForgeGateway.Answers;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using OpenTelemetry.Metrics;
 
 namespace DataForgeGateway.Idempotency;
 
@@ -16,8 +15,7 @@ public static class IdempotencyExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<InProcessIdempotencyStore>();
         services.AddAnswerProtection();
-        services.AddSingleton<IdempotencyMetrics>();
-        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(IdempotencyMetrics.MeterName));
+        services.AddFeatureMetrics<IdempotencyMetrics>(IdempotencyMetrics.MeterName);
         if (builder.IsRedisConfigured())
         {
             builder.AddSharedRedis();

@@ -1,6 +1,5 @@
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Settings;
-using OpenTelemetry.Metrics;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -14,8 +13,9 @@ public static class RateLimitExtensions
         var services = builder.Services;
         services.AddValidatedOptions<RateLimitOptions, RateLimitOptions.Validator>(RateLimitOptions.SectionName);
         services.AddSingleton<LocalRateLimiter>();
-        services.AddSingleton<RateLimitMetrics>();
-        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(RateLimitMetrics.MeterName));
+        services.AddSingleton<RateLimitPolicies>();
+        services.AddSingleton<RedisBreaker>();
+        services.AddFeatureMetrics<RateLimitMetrics>(RateLimitMetrics.MeterName);
         services.AddRedisMetrics();
         if (builder.IsRedisConfigured())
         {

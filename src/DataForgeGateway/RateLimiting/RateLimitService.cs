@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using DataForgeGateway.Callers;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using DataForgeGateway.Settings;
@@ -14,42 +12,31 @@ namespace DataForgeGateway.RateLimiting;
 internal sealed partial class RateLimitService
 {
     private readonly LiveOptions<RateLimitOptions> _options;
-    private readonly LiveOptions<CallersOptions> _callers;
+    private readonly RateLimitPolicies _policies;
+    private readonly RedisBreaker _breaker;
     private readonly LocalRateLimiter _local;
     private readonly RedisRateLimiter? _shared;
     private readonly PermitLeases _leases = new();
     private readonly RateLimitMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private volatile Policies? _policies;
-    private long _fallbackUntilTicks;
-    private int _redisFailures;
-    private int _probing;
 
     public RateLimitService(
         LiveOptions<RateLimitOptions> options,
-        LiveOptions<CallersOptions> callers,
+        RateLimitPolicies policies,
+        RedisBreaker breaker,
         LocalRateLimiter local,
         RateLimitMetrics metrics,
         TimeProvider clock,
         ILogger<RateLimitService> logger,
         RedisRateLimiter? shared = null)
     {
-        _options = options;
-        _callers = callers;
-        _local = local;
-        _shared = shared;
-        _metrics = metrics;
-        _clock = clock;
-        _logger = logger;
+        (_options, _policies, _breaker, _local, _shared, _metrics, _clock, _logger) = (options, policies, breaker, local, shared, metrics, clock, logger);
         _metrics.InFallback = () => InFallback;
     }
 
-    /// <summary>
-    /// Whether limits are enforced without Redis: from a failed Redis call until one succeeds again, however little
-    /// traffic there is meanwhile (the gauge and readiness must not fall back to "fine" between requests).
-    /// </summary>
-    public bool InFallback => _shared is not null && Interlocked.Read(ref _fallbackUntilTicks) != 0;
+    /// <summary>Whether limits are enforced without Redis (<see cref="RedisBreaker.IsOpen"/>); never without a Redis configured.</summary>
+    public bool InFallback => _shared is not null && _breaker.IsOpen;
 
     /// <summary>
     /// The decision on one request. Synchronous, allocating nothing, whenever no Redis call is needed: one replica,
@@ -58,20 +45,16 @@ internal sealed partial class RateLimitService
     /// </summary>
     public ValueTask<RateLimitDecision> DecideAsync(string caller, string operation)
     {
-        var buckets = PoliciesInForce().For(caller, operation);
+        var buckets = _policies.For(caller, operation);
         if (_shared is null)
         {
             return new(DecidedLocally(DecisionSource.Local, buckets, buckets.Limits, NowMicros(), operation));
         }
 
-        var fallbackUntil = Interlocked.Read(ref _fallbackUntilTicks);
-        if (fallbackUntil != 0)
+        if (_breaker.IsOpen)
         {
-            // On the fallback, once the retry interval is over, one request probes Redis (half-open) while the
-            // others stay on the fallback: a stalled Redis costs one request its OperationTimeout per interval,
-            // not every request in flight. A probe is exact, one request in Redis.
-            var probe = _clock.GetUtcNow().UtcTicks >= fallbackUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
-            return probe ? ExactAsync(buckets, operation, probe: true) : new(Fallback(buckets, NowMicros(), operation));
+            // On the fallback, one request at a time probes Redis, exactly (one request in Redis); the others stay.
+            return _breaker.TryProbe() ? ExactAsync(buckets, operation, probe: true) : new(Fallback(buckets, NowMicros(), operation));
         }
 
         var settings = _options.Current.Leases;
@@ -81,7 +64,7 @@ internal sealed partial class RateLimitService
         }
 
         var lease = _leases.For(buckets);
-        switch (lease.TryTake(NowMicros(), PermitLeases.MaxPermits(buckets, settings), out var states, out var request, out var pending, Volatile.Read(ref _redisFailures)))
+        switch (lease.TryTake(NowMicros(), PermitLeases.MaxPermits(buckets, settings), out var states, out var request, out var pending, _breaker.Failures))
         {
             case PermitLeases.Outcome.AdmittedAndRefill:
                 _ = RefillAsync(buckets, lease, request, settings);
@@ -104,12 +87,12 @@ internal sealed partial class RateLimitService
         while (true)
         {
             await pending;
-            if (Interlocked.Read(ref _fallbackUntilTicks) != 0)
+            if (_breaker.IsOpen)
             {
                 return await DecideAsync(buckets.Caller, operation);
             }
 
-            var outcome = lease.TryTake(NowMicros(), PermitLeases.MaxPermits(buckets, settings), out var states, out var request, out pending, Volatile.Read(ref _redisFailures));
+            var outcome = lease.TryTake(NowMicros(), PermitLeases.MaxPermits(buckets, settings), out var states, out var request, out pending, _breaker.Failures);
             if (outcome is PermitLeases.Outcome.Wait)
             {
                 continue;
@@ -172,12 +155,12 @@ internal sealed partial class RateLimitService
             var (granted, leased) = await _shared!.LeaseAsync(buckets, request.Want, request.Returned);
             var now = NowMicros();
             var states = lease.Leased(request, granted, leased, buckets.Limits.Length, now, now + (long)settings.Duration.TotalMicroseconds);
-            RedisAnswered();
+            _breaker.Answered();
             return states;
         }
         catch (Exception e) when (RedisConnection.IsFailure(e))
         {
-            RedisFailed(e);
+            _breaker.Failed(_shared!.Describe(e));
             lease.Failed(request);
             throw;
         }
@@ -195,59 +178,21 @@ internal sealed partial class RateLimitService
         {
             _metrics.RedisCall();
             var states = await _shared!.DecideAsync(buckets);
-            RedisAnswered();
+            _breaker.Answered();
             return Decided(DecisionSource.Shared, buckets, buckets.Limits, states, operation);
         }
         catch (Exception e) when (RedisConnection.IsFailure(e))
         {
-            RedisFailed(e);
+            _breaker.Failed(_shared!.Describe(e));
             return Fallback(buckets, NowMicros(), operation);
         }
         finally
         {
             if (probe)
             {
-                Volatile.Write(ref _probing, 0);
+                _breaker.ProbeDone();
             }
         }
-    }
-
-    private void RedisAnswered()
-    {
-        if (Interlocked.Read(ref _fallbackUntilTicks) != 0 && Interlocked.Exchange(ref _fallbackUntilTicks, 0) != 0)
-        {
-            Log.RedisBack(_logger);
-        }
-    }
-
-    /// <summary>
-    /// No cancellation token is passed to Redis: a cancellation here is StackExchange.Redis giving up on a command
-    /// (a connection that stalled or dropped), a Redis failure like the others.
-    /// </summary>
-    private void RedisFailed(Exception e)
-    {
-        Interlocked.Increment(ref _redisFailures);   // the permits leased so far are dropped (PermitLeases)
-        _metrics.RedisFailed();
-        Interlocked.Exchange(ref _fallbackUntilTicks, (_clock.GetUtcNow() + _options.Current.RedisRetryInterval).UtcTicks);
-        Log.RedisUnavailable(_logger, _shared!.Describe(e));
-    }
-
-    /// <summary>
-    /// The bucket sets of the options in force. A reload swaps in a new, empty snapshot; a request that resolved
-    /// its set from the old options can only add it to the old snapshot, never to the new one.
-    /// </summary>
-    private Policies PoliciesInForce()
-    {
-        var policies = _policies;
-        var limits = _options.Current;
-        var callers = _callers.Current;
-        if (policies is not null && ReferenceEquals(policies.Limits, limits) && ReferenceEquals(policies.Callers, callers))
-        {
-            return policies;
-        }
-
-        var fresh = new Policies(limits, callers);
-        return Interlocked.CompareExchange(ref _policies, fresh, policies) == policies ? fresh : _policies!;
     }
 
     private long NowMicros() => Gcra.NowMicros(_clock);
@@ -285,52 +230,8 @@ internal sealed partial class RateLimitService
         return decision;
     }
 
-    private static BucketSet Resolve((string Caller, string Operation) key, Policies source)
-    {
-        var defaults = source.Limits;
-        var caller = source.Callers.Find(key.Caller);
-        var policies = new List<(string Name, RateLimitPolicyOptions Policy)> { ("caller", caller?.RateLimit ?? defaults.Default) };
-        if ((caller?.OperationRateLimits.GetValueOrDefault(key.Operation) ?? defaults.Operations.GetValueOrDefault(key.Operation)) is { } operationPolicy)
-        {
-            policies.Add((key.Operation, operationPolicy));
-        }
-
-        return new BucketSet(
-            key.Caller,
-            [.. policies.Select(p => BucketLimit.From(p.Name, p.Policy.PermitsPerSecond, p.Policy.Burst))],
-            [.. policies.Select(p => BucketLimit.From(p.Name, p.Policy.PermitsPerSecond, p.Policy.Burst, p.Policy.LocalShare ?? defaults.LocalShare))],
-            [.. policies.Select(p => p.Policy.OnRedisFailure ?? defaults.OnRedisFailure)]);
-    }
-
-    /// <summary>The bucket sets resolved from one pair of options, and those options.</summary>
-    private sealed class Policies(RateLimitOptions limits, CallersOptions callers)
-    {
-        private readonly ConcurrentDictionary<(string Caller, string Operation), BucketSet> _sets = new();
-
-        public RateLimitOptions Limits => limits;
-
-        public CallersOptions Callers => callers;
-
-        public BucketSet For(string caller, string operation)
-        {
-            // TryGetValue first: GetOrAdd with a delegate that captures would allocate on every request.
-            if (_sets.TryGetValue((caller, operation), out var buckets))
-            {
-                return buckets;
-            }
-
-            return _sets.GetOrAdd((caller, operation), static (key, source) => Resolve(key, source), this);
-        }
-    }
-
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Redis is unavailable for rate limits ({Error}); each replica enforces its fallback until it is back")]
-        public static partial void RedisUnavailable(ILogger logger, string error);
-
-        [LoggerMessage(2, LogLevel.Information, "Redis is back: rate limits are shared by all replicas again")]
-        public static partial void RedisBack(ILogger logger);
-
         [LoggerMessage(3, LogLevel.Error, "Taking the next lease of permits failed")]
         public static partial void RefillFailed(ILogger logger, Exception exception);
     }

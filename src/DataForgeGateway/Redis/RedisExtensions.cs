@@ -1,6 +1,4 @@
 using DataForgeGateway.Primitives;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using OpenTelemetry.Metrics;
 
 namespace DataForgeGateway.Redis;
 
@@ -28,7 +26,6 @@ public static class RedisExtensions
     /// <summary>Redis failures and connection state, counted whether or not Redis is configured (limits report their fallback).</summary>
     public static IServiceCollection AddRedisMetrics(this IServiceCollection services)
     {
-        services.TryAddSingleton<RedisMetrics>();
-        return services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(RedisMetrics.MeterName));
+        return services.AddFeatureMetrics<RedisMetrics>(RedisMetrics.MeterName);
     }
 }

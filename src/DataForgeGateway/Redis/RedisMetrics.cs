@@ -1,20 +1,20 @@
 using System.Diagnostics.Metrics;
+using DataForgeGateway.Primitives;
 
 namespace DataForgeGateway.Redis;
 
 /// <summary>Redis commands that failed or timed out, by the component that sent them (tokens, rate limits), and whether Redis is connected.</summary>
-public sealed class RedisMetrics : IDisposable
+public sealed class RedisMetrics : FeatureMetrics
 {
     public const string MeterName = "DataForgeGateway.Redis";
 
-    private readonly Meter _meter;
     private readonly Counter<long> _failures;
 
     public RedisMetrics(IMeterFactory meters)
+        : base(meters, MeterName)
     {
-        _meter = meters.Create(MeterName);
-        _failures = _meter.CreateCounter<long>("dataforge_gateway.redis.failures", "{failure}", "Redis commands that failed or timed out, by component.");
-        _meter.CreateObservableGauge(
+        _failures = Meter.CreateCounter<long>("dataforge_gateway.redis.failures", "{failure}", "Redis commands that failed or timed out, by component.");
+        Meter.CreateObservableGauge(
             "dataforge_gateway.redis.connected",
             () => Connected() is { } connected ? [new Measurement<int>(connected ? 1 : 0)] : Array.Empty<Measurement<int>>(),
             "{state}",
@@ -23,7 +23,7 @@ public sealed class RedisMetrics : IDisposable
         // Known label sets start at zero, so "no failure" is a 0 on a dashboard, not "No data".
         foreach (var component in Components)
         {
-            _failures.Add(0, new KeyValuePair<string, object?>("component", component));
+            _failures.Add(0, Tag("component", component));
         }
     }
 
@@ -33,7 +33,5 @@ public sealed class RedisMetrics : IDisposable
     /// <summary>Set by the connection: whether it is up now; null where no Redis is configured (a gateway without Redis is not disconnected).</summary>
     public Func<bool?> Connected { get; set; } = () => null;
 
-    public void Failed(string component) => _failures.Add(1, new KeyValuePair<string, object?>("component", component));
-
-    public void Dispose() => _meter.Dispose();
+    public void Failed(string component) => _failures.Add(1, Tag("component", component));
 }

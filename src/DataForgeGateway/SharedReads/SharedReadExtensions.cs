@@ -2,7 +2,6 @@ using DataForgeGateway.Answers;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using OpenTelemetry.Metrics;
 
 namespace DataForgeGateway.SharedReads;
 
@@ -15,8 +14,7 @@ public static class SharedReadExtensions
         services.AddValidatedOptions<SharedReadOptions, SharedReadOptions.Validator>(SharedReadOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.AddAnswerProtection();
-        services.AddSingleton<SharedReadMetrics>();
-        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SharedReadMetrics.MeterName));
+        services.AddFeatureMetrics<SharedReadMetrics>(SharedReadMetrics.MeterName);
         if (builder.IsRedisConfigured())
         {
             builder.AddSharedRedis();

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using DataForgeGateway.Primitives;
 using DataForgeGateway.Settings;
 
@@ -41,18 +40,20 @@ internal sealed partial class AccessTokenProvider
 
         // Slots for the configured environments up front: their gauges exist before the first request. Invalid
         // options create none here: start-up validation then stops the gateway with its one line naming the key.
+        _auth0Settings = [];
         try
         {
             foreach (var environment in gateway.Current.Environments.Keys)
             {
                 SlotFor(environment);
             }
+
+            _auth0Settings = Auth0SettingsOf(gateway.Current);
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException)
         {
         }
 
-        _auth0Settings = Auth0SettingsOf(gateway);
         gateway.Changed += OnGatewayChanged;
     }
 
@@ -94,18 +95,7 @@ internal sealed partial class AccessTokenProvider
     /// (Auth0 down, slow, rate limiting); or none because it cannot work as configured (Auth0 refuses the
     /// credentials, or DataForge refuses even fresh tokens). Read without I/O.
     /// </summary>
-    public TokenReadiness ReadinessOf(string environment)
-    {
-        var state = SlotFor(environment).State;
-        if (state.Token is { } token && token.IsUsableAt(_clock.GetUtcNow()))
-        {
-            return TokenReadiness.Usable;
-        }
-
-        return state.LastFailure?.Failure == TokenFailure.Rejected || state.Token is { Refused: true, Accepted: false } && state.Refusals > 0
-            ? TokenReadiness.Refused
-            : TokenReadiness.Unavailable;
-    }
+    public TokenReadiness ReadinessOf(string environment) => SlotFor(environment).State.Readiness(_clock.GetUtcNow());
 
     /// <summary>Cancelled when the background refresh of <paramref name="environment"/> should look again at once.</summary>
     public CancellationToken Nudges(string environment) => SlotFor(environment).Nudges;
@@ -113,17 +103,8 @@ internal sealed partial class AccessTokenProvider
     /// <summary>The replica's current token for an environment, usable or not, without fetching one.</summary>
     public AccessToken? Peek(string environment) => _slots.TryGetValue(environment, out var slot) ? slot.State.Token : null;
 
-    private static Dictionary<string, Auth0Options> Auth0SettingsOf(LiveOptions<GatewayOptions> gateway)
-    {
-        try
-        {
-            return gateway.Current.Environments.ToDictionary(pair => pair.Key, pair => pair.Value.Auth0, StringComparer.OrdinalIgnoreCase);
-        }
-        catch (Microsoft.Extensions.Options.OptionsValidationException)
-        {
-            return [];
-        }
-    }
+    private static Dictionary<string, Auth0Options> Auth0SettingsOf(GatewayOptions options) =>
+        options.Environments.ToDictionary(pair => pair.Key, pair => pair.Value.Auth0, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// An environment whose Auth0 settings changed (a fixed secret, another audience) is tried again at once: its
@@ -133,7 +114,7 @@ internal sealed partial class AccessTokenProvider
     private void OnGatewayChanged(GatewayOptions options)
     {
         var before = _auth0Settings;
-        _auth0Settings = options.Environments.ToDictionary(pair => pair.Key, pair => pair.Value.Auth0, StringComparer.OrdinalIgnoreCase);
+        _auth0Settings = Auth0SettingsOf(options);
         foreach (var (environment, settings) in _auth0Settings)
         {
             if (before.TryGetValue(environment, out var old) && !Auth0Options.SameSettings(old, settings))
@@ -239,27 +220,22 @@ internal sealed partial class AccessTokenProvider
         }
 
         // This replica's own failure carries the back-off it computed; another replica's is backed off from anew.
-        var delay = result.Source == TokenSource.Auth0 && result.RetryAfter is { } computed ? computed : Backoff(slot.State.Failures + 1, result.RetryAfter, WithoutToken(slot, result));
+        var delay = result.Source == TokenSource.Auth0 && result.RetryAfter is { } computed ? computed : Backoff(slot, result);
         return Failed(environment, slot, rule, result, delay);
     }
 
     /// <summary>Asks Auth0; a failure comes back with the back-off this replica will keep, for the store to announce.</summary>
     private async Task<TokenResult> FetchAsync(string environment, TokenSlot slot, Auth0Options settings, TokenScope scope, TriggerRule rule, CancellationToken cancellationToken)
     {
-        using var activity = TokenMetrics.ActivitySource.StartActivity("auth0 token request", ActivityKind.Client);
-        activity?.SetTag("dataforge.environment", environment);
-        activity?.SetTag("dataforge.token.trigger", rule.Name);
+        using var activity = TokenMetrics.StartTokenRequest(environment, rule.Name);
         var result = await _auth0.RequestAsync(environment, settings, scope.SafetyMargin, rule.FollowsCancellation ? cancellationToken : CancellationToken.None);
-        var outcome = result.Succeeded ? "success" : result.Failure.ToString().ToLowerInvariant();
-        _metrics.TokenRequested(environment, outcome);
-        activity?.SetTag("dataforge.token.outcome", outcome);
+        _metrics.TokenRequested(environment, result, activity);
         if (result.Succeeded)
         {
             return result;
         }
 
-        activity?.SetStatus(ActivityStatusCode.Error, outcome);
-        return result.WithRetryAfter(Backoff(slot.State.Failures + 1, result.RetryAfter, WithoutToken(slot, result)));
+        return result.WithRetryAfter(Backoff(slot, result));
     }
 
     /// <summary>Backs off after a failure; a trigger that keeps a usable token is answered with it meanwhile.</summary>
@@ -304,27 +280,8 @@ internal sealed partial class AccessTokenProvider
         return result;
     }
 
-    /// <summary>
-    /// Equal jitter over the exponential delay (at least half of it, so replicas that failed together do not retry
-    /// together); Auth0's Retry-After, or another replica's failure marker, honoured up to RetryMaxDelay and no
-    /// longer: a confused endpoint asking for ten minutes must not stop token fetching for ten minutes.
-    /// </summary>
-    internal TimeSpan Backoff(int failures, TimeSpan? retryAfter, bool withoutToken = false)
-    {
-        var options = _options.Current;
-        var capped = options.ExponentialDelay(failures);
-        if (withoutToken && capped > options.RetryMaxDelayWithoutToken)
-        {
-            capped = options.RetryMaxDelayWithoutToken;
-        }
-
-        var delay = (capped / 2) + (capped / 2 * _jitter.Next());
-        return retryAfter is { } asked && options.AtMostRetryMaxDelay(asked) is var honoured && honoured > delay ? honoured : delay;
-    }
-
-    /// <summary>This replica cannot serve the environment until a token comes, and the failure may pass by itself.</summary>
-    private bool WithoutToken(TokenSlot slot, TokenResult failure) =>
-        failure.Failure != TokenFailure.Rejected && slot.State.Token?.IsUsableAt(_clock.GetUtcNow()) != true;
+    private TimeSpan Backoff(TokenSlot slot, TokenResult failure) =>
+        _options.Current.Backoff(slot.State.Failures + 1, failure.RetryAfter, slot.State.WithoutToken(failure, _clock.GetUtcNow()), _jitter.Next());
 
     private static partial class Log
     {
@@ -337,17 +294,4 @@ internal sealed partial class AccessTokenProvider
         [LoggerMessage(2, LogLevel.Warning, "No token for environment {Environment} ({Failure}, failure {Failures} in a row); next attempt in {Delay}")]
         public static partial void TokenUnavailable(ILogger logger, string environment, TokenFailure failure, int failures, TimeSpan delay);
     }
-}
-
-/// <summary>Whether a replica can serve an environment, as far as its token goes.</summary>
-internal enum TokenReadiness
-{
-    /// <summary>A usable token is held.</summary>
-    Usable,
-
-    /// <summary>None now, for a reason that passes (Auth0 down, slow, rate limiting).</summary>
-    Unavailable,
-
-    /// <summary>None, and none will come as configured: Auth0 refuses the credentials, or DataForge refuses even fresh tokens.</summary>
-    Refused,
 }

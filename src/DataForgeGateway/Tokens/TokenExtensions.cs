@@ -1,5 +1,4 @@
 using DataForgeGateway.Primitives;
-using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using DataForgeGateway.Redis;
 using DataForgeGateway.Settings;
@@ -26,8 +25,7 @@ public static class TokenExtensions
             // A token fetched during a request carries that request's trace to Auth0, not its caller's baggage.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ActivityHeadersPropagator = Primitives.TraceContextOnlyPropagator.Instance });
         services.AddSingleton<Auth0TokenClient>();
-        services.AddSingleton<TokenMetrics>();
-        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(TokenMetrics.MeterName));
+        services.AddFeatureMetrics<TokenMetrics>(TokenMetrics.MeterName);
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(TokenMetrics.MeterName));
 
         if (builder.IsRedisConfigured())

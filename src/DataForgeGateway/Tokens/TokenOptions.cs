@@ -51,6 +51,25 @@ public sealed class TokenOptions
     /// <summary>The <paramref name="attempt"/>th wait of the exponential back-off: <see cref="RetryInitialDelay"/> doubling, up to <see cref="RetryMaxDelay"/>.</summary>
     internal TimeSpan ExponentialDelay(int attempt) => AtMostRetryMaxDelay(RetryInitialDelay * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30)));
 
+    /// <summary>
+    /// The wait after the <paramref name="failures"/>th failure in a row: equal jitter over the exponential delay
+    /// (at least half of it, so replicas that failed together do not retry together; <paramref name="jitter"/> in
+    /// [0, 1)), capped lower while the replica has no token; Auth0's Retry-After, or another replica's failure
+    /// marker, honoured up to RetryMaxDelay and no longer: a confused endpoint asking for ten minutes must not stop
+    /// token fetching for ten minutes.
+    /// </summary>
+    internal TimeSpan Backoff(int failures, TimeSpan? retryAfter, bool withoutToken, double jitter)
+    {
+        var capped = ExponentialDelay(failures);
+        if (withoutToken && capped > RetryMaxDelayWithoutToken)
+        {
+            capped = RetryMaxDelayWithoutToken;
+        }
+
+        var delay = (capped / 2) + (capped / 2 * jitter);
+        return retryAfter is { } asked && AtMostRetryMaxDelay(asked) is var honoured && honoured > delay ? honoured : delay;
+    }
+
     internal sealed class Validator : IValidateOptions<TokenOptions>
     {
         public ValidateOptionsResult Validate(string? name, TokenOptions options)

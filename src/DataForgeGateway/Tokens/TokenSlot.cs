@@ -41,6 +41,19 @@ internal sealed record SlotState(
     int Refusals)
 {
     public static readonly SlotState Empty = new(null, null, default, default, 0, DateTimeOffset.MinValue, null, 0);
+
+    /// <summary>
+    /// Whether this replica can serve the environment: a usable token; none because something passing may clear
+    /// (Auth0 down, slow, rate limiting); or none because it cannot work as configured (Auth0 refuses the
+    /// credentials, or DataForge refuses even fresh tokens).
+    /// </summary>
+    public TokenReadiness Readiness(DateTimeOffset now) =>
+        Token is { } token && token.IsUsableAt(now) ? TokenReadiness.Usable
+        : LastFailure?.Failure == TokenFailure.Rejected || Token is { Refused: true, Accepted: false } && Refusals > 0 ? TokenReadiness.Refused
+        : TokenReadiness.Unavailable;
+
+    /// <summary>The replica cannot serve the environment until a token comes, and this failure may pass by itself.</summary>
+    public bool WithoutToken(TokenResult failure, DateTimeOffset now) => failure.Failure != TokenFailure.Rejected && Token?.IsUsableAt(now) != true;
 }
 
 /// <summary>Why a token is being renewed.</summary>
