@@ -20,8 +20,14 @@ public sealed record DataForgeRoute(string Environment, DataForgeOperation Opera
             ? new DataForgeRoute(environment, operation)
             : null;
 
+    /// <summary>The path segment every operation's path begins with, after its environment if any.</summary>
+    public const string ExternalSegment = "external";
+
     /// <summary>The prefix every operation's path has after its environment, if any.</summary>
-    public const string ExternalPrefix = "/external/";
+    public const string ExternalPrefix = "/" + ExternalSegment + "/";
+
+    /// <summary>The words of the routes' own paths: the external segment and the operation names.</summary>
+    public static IReadOnlyList<string> PathWords { get; } = [ExternalSegment, .. DataForgeOperation.Names];
 
     /// <summary>The environment named by a path of the shape <c>/{environment}/external/{operation}...</c> that no route matched, or null.</summary>
     public static string? EnvironmentOfUnmatched(ReadOnlySpan<char> path)

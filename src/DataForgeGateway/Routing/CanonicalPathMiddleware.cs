@@ -14,7 +14,7 @@ internal static class CanonicalPathMiddleware
 {
     /// <summary>The route's own words: no key, so no lookup.</summary>
     private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> RouteWords =
-        System.Collections.Frozen.FrozenSet.ToFrozenSet(DataForgeOperation.Names.Append("external"), StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        System.Collections.Frozen.FrozenSet.ToFrozenSet(DataForgeRoute.PathWords, StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
 
     public static IApplicationBuilder UseCanonicalPaths(this IApplicationBuilder app)
     {

@@ -95,7 +95,7 @@ public sealed partial class GatewayOptions
         }
 
         /// <summary>Names that would make <c>/{environment}/...</c> clash with another path.</summary>
-        private static readonly HashSet<string> ReservedNames = new(StringComparer.OrdinalIgnoreCase) { "external", "health", "oauth" };
+        private static readonly HashSet<string> ReservedNames = new(StringComparer.OrdinalIgnoreCase) { DataForgeRoute.ExternalSegment, "health", "oauth" };
 
         internal static bool IsHttpUrl(string? value) =>
             Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);

@@ -55,7 +55,7 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
     }
 
     /// <summary>The client-credentials request, in the body format and client authentication the settings ask for.</summary>
-    internal static HttpRequestMessage BuildRequest(Auth0Options auth0, DateTimeOffset? now = null)
+    internal static HttpRequestMessage BuildRequest(Auth0Options auth0, DateTimeOffset now)
     {
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["grant_type"] = "client_credentials" };
         if (auth0.ClientAuthentication == ClientAuthentication.Body)
@@ -67,7 +67,7 @@ internal sealed partial class Auth0TokenClient(IHttpClientFactory httpClients, T
         {
             parameters["client_id"] = auth0.ClientId;
             parameters["client_assertion_type"] = ClientAssertion.Type;
-            parameters["client_assertion"] = ClientAssertion.Create(auth0, now ?? DateTimeOffset.UtcNow);
+            parameters["client_assertion"] = ClientAssertion.Create(auth0, now);
         }
 
         parameters["audience"] = auth0.Audience;

@@ -101,10 +101,10 @@ internal sealed partial class RedisTokenCache(
 
                 news.Release();
             });
-            // Real time, not the injected clock: this bounds how long a request waits on another replica's fetch,
-            // and a test's clock that stands still must not make that wait endless.
-            var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
-            while (TimeProvider.System.GetTimestamp() < deadline)
+            // Bounded in polls, not by reading a clock: at most timeout / PollInterval looks (a message only makes a
+            // look come sooner), so a test's clock that stands still cannot make the wait endless, and no clock but
+            // the injected one is read.
+            for (var looks = Math.Max(1, (int)Math.Ceiling(timeout / PollInterval)); looks > 0; looks--)
             {
                 // Read after subscribing: a token stored in between is not missed.
                 if (await GetAsync(scope, cancellationToken) is { } token && accept(token))

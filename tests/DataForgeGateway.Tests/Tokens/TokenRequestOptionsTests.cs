@@ -22,7 +22,7 @@ public sealed class TokenRequestOptionsTests
     [Fact]
     public async Task The_JSON_body_carries_scope_and_extra_parameters()
     {
-        using var request = Auth0TokenClient.BuildRequest(Tenant);
+        using var request = Auth0TokenClient.BuildRequest(Tenant, TimeProvider.System.GetUtcNow());
 
         var body = System.Text.Json.JsonDocument.Parse(await request.Content!.ReadAsStringAsync()).RootElement;
 
@@ -37,7 +37,7 @@ public sealed class TokenRequestOptionsTests
     {
         var tenant = Copy(Tenant, TokenRequestFormat.Form, ClientAuthentication.Basic);
 
-        using var request = Auth0TokenClient.BuildRequest(tenant);
+        using var request = Auth0TokenClient.BuildRequest(tenant, TimeProvider.System.GetUtcNow());
 
         Assert.Equal("application/x-www-form-urlencoded", request.Content!.Headers.ContentType!.MediaType);
         var form = await request.Content.ReadAsStringAsync();
