@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using DataForgeGateway.Primitives;
 
 namespace DataForgeGateway.Callers;
@@ -7,7 +8,10 @@ public static class CallerExtensions
 {
     public static IHostApplicationBuilder AddCallers(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<CallersOptions, CallersOptions.Validator>(CallersOptions.SectionName);
+        // As AddValidatedOptions does, with the options type spelled out: the callers are bound by the generated binder.
+        builder.Services.AddSingleton<IValidateOptions<CallersOptions>, CallersOptions.Validator>();
+        builder.Services.AddLiveOptions();
+        builder.Services.AddOptions<CallersOptions>().BindConfiguration(CallersOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<CallerDirectory>();
         builder.Services.AddSingleton<FailedAuthenticationLimiter>();
         builder.Services.AddFeatureMetrics<CallerMetrics>(CallerMetrics.MeterName);

@@ -59,10 +59,13 @@ internal sealed class AcceptedConfiguration : IndexedConfigurationProvider, ICon
     /// key, as the configuration's indexer reads it). Walking <see cref="IConfigurationRoot"/> section by section
     /// (<c>AsEnumerable</c>) would cost each section a scan of every key: with 100,000 callers, minutes.
     /// </remarks>
-    public Dictionary<string, string?> Snapshot()
+    public Dictionary<string, string?> Snapshot() => Flatten(Proposed);
+
+    /// <summary>A configuration's values, leaves only, in one pass per provider (see <see cref="Snapshot"/>).</summary>
+    public static Dictionary<string, string?> Flatten(IConfigurationRoot configuration)
     {
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var provider in Proposed.Providers)
+        foreach (var provider in configuration.Providers)
         {
             var own = provider is ConfigurationProvider known && ProviderData.GetValue(known) is IDictionary<string, string?> data
                 ? data

@@ -40,7 +40,14 @@ internal static partial class ConfigurationChecks
         var options = new T();
         try
         {
-            candidate.GetSection(section).Bind(options);
+            if (options is Callers.CallersOptions callers)
+            {
+                candidate.GetSection(section).Bind(callers);   // by its concrete type: the generated binder, not reflection
+            }
+            else
+            {
+                candidate.GetSection(section).Bind(options);   // a type parameter: the reflection binder
+            }
         }
         catch (InvalidOperationException e) when (Unreadable(e) is { } line)
         {
