@@ -5,7 +5,8 @@ namespace DataForgeGateway.Hosting;
 /// <summary>
 /// Looks at the configuration's files every <c>Gateway:SecretsPollInterval</c> (5 s): appsettings and the mounted
 /// secrets folder, read through symlinks (the kubelet swaps a <c>..data</c> link, which no file watcher sees). A change
-/// is read and checked whole, against the rules of start-up (<see cref="ConfigurationChecks"/>): valid, it is applied;
+/// is read once it has held still for one more look (at most a second later; files written in place one by one are
+/// not read half-written), and checked whole, against the rules of start-up (<see cref="ConfigurationChecks"/>): valid, it is applied;
 /// not, it is refused, logged once with the keys that are wrong, counted, shown in readiness, and the last good
 /// configuration stays in force. Nothing here can end the process: every failure is caught at this edge.
 /// </summary>
@@ -20,15 +21,18 @@ internal sealed partial class ConfigurationReloader(
 
     private static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
 
+    private static readonly TimeSpan MaxSettle = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var seen = Fingerprint();
-        var unreadableLooks = 0;
+        var changing = false;
+        string? moving = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(Interval(), clock, stoppingToken);
+                await Task.Delay(changing ? Settle() : Interval(), clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -36,19 +40,23 @@ internal sealed partial class ConfigurationReloader(
             }
 
             var now = Fingerprint();
-            if (now is null && ++unreadableLooks < 2)
-            {
-                continue; // Caught mid-swap, most likely: the next look sees the folder whole.
-            }
-
-            unreadableLooks = 0;
-            if (now is null || now != seen)
-            {
-                seen = now;
-                Offer();
-            }
-
             reloads.Looked();
+            if (now is not null && now == seen)
+            {
+                changing = false;
+                continue;
+            }
+
+            // A change is read once it holds still for a look: files written in place, one after another, or caught
+            // mid-swap (unreadable) are seen half-done, and a half-done folder is not what the operator meant.
+            if (!changing || now != moving)
+            {
+                (changing, moving) = (true, now);
+                continue;
+            }
+
+            (changing, seen) = (false, now);
+            Offer();
         }
     }
 
@@ -114,6 +122,9 @@ internal sealed partial class ConfigurationReloader(
         InvalidDataException or IOException or UnauthorizedAccessException => e.Message,
         _ => e.GetType().Name,
     };
+
+    /// <summary>How soon a change is looked at again to see it hold still: a look, at most a second.</summary>
+    private TimeSpan Settle() => Interval() < MaxSettle ? Interval() : MaxSettle;
 
     private TimeSpan Interval() =>
         gate.TryGet(PollIntervalKey, out var text) && TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var configured) && configured > TimeSpan.Zero
