@@ -11,7 +11,11 @@ public static class CallerExtensions
         // As AddValidatedOptions does, with the options type spelled out: the callers are bound by the generated binder.
         builder.Services.AddSingleton<IValidateOptions<CallersOptions>, CallersOptions.Validator>();
         builder.Services.AddLiveOptions();
-        builder.Services.AddOptions<CallersOptions>().BindConfiguration(CallersOptions.SectionName).ValidateOnStart();
+        // The configuration's callers, then the callers file's, as the configuration in force was checked with it.
+        builder.Services.AddSingleton<CallersFile>();
+        builder.Services.AddOptions<CallersOptions>().BindConfiguration(CallersOptions.SectionName)
+            .Configure<CallersFile>((options, file) => file.Accepted?.MergeInto(options))
+            .ValidateOnStart();
         builder.Services.AddSingleton<CallerDirectory>();
         builder.Services.AddSingleton<FailedAuthenticationLimiter>();
         builder.Services.AddFeatureMetrics<CallerMetrics>(CallerMetrics.MeterName);

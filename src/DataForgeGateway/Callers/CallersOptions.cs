@@ -17,9 +17,26 @@ public sealed partial class CallersOptions
     /// </summary>
     public Dictionary<string, CallerOptions> Callers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The callers that come from <c>Gateway:CallersFile</c> (<see cref="CallersFile"/>), not from configuration.</summary>
+    internal HashSet<string> FromFile { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    private Dictionary<string, CallerOptions>? _byDisplayName;
+
     /// <summary>The settings of the caller audit and metrics call <paramref name="name"/>.</summary>
-    public CallerOptions? Find(string name) =>
-        Callers.TryGetValue(name, out var byKey) && byKey.Name is null ? byKey : Callers.Values.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+    public CallerOptions? Find(string name)
+    {
+        if (Callers.TryGetValue(name, out var byKey) && byKey.Name is null)
+        {
+            return byKey;
+        }
+
+        // Callers with a Name of their own, indexed on the first look (once per set of options, not per caller found).
+        var named = LazyInitializer.EnsureInitialized(ref _byDisplayName, () => Callers.Values.Where(c => c.Name is not null).DistinctBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(c => c.Name!, StringComparer.OrdinalIgnoreCase));
+        return named.GetValueOrDefault(name);
+    }
+
+    /// <summary>Where a caller's settings are, as its failures name them.</summary>
+    internal string KeyOf(string caller) => FromFile.Contains(caller) ? $"{CallersFile.PathKey}: {caller}" : $"{SectionName}:Callers:{caller}";
 
     /// <summary>Every key must be a well-formed hash with a well-formed id, and no hash or id may be used twice.</summary>
     internal sealed partial class Validator(IConfiguration configuration) : IValidateOptions<CallersOptions>
@@ -36,17 +53,19 @@ public sealed partial class CallersOptions
                 failures.Add($"{SectionName}:Callers must define at least one caller with at least one key or workload.");
             }
 
+            // Each name audit and metrics show, with the callers showing it: a Name must be no other caller's.
+            var shown = options.Callers.GroupBy(pair => pair.Value.Name ?? pair.Key, StringComparer.OrdinalIgnoreCase).Where(g => g.Skip(1).Any()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.OrdinalIgnoreCase);
             var hashOwners = new Dictionary<string, string>(StringComparer.Ordinal);
             var idOwners = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (caller, settings) in options.Callers)
             {
-                var key = $"{SectionName}:Callers:{caller}";
+                var key = options.KeyOf(caller);
                 if (!CallerName().IsMatch(caller))
                 {
                     failures.Add($"{key} is not a valid caller name: use letters, digits, '.', '_' and '-'.");
                 }
 
-                if (settings.Name is { } display && (!CallerName().IsMatch(display) || options.Callers.Any(other => other.Key != caller && string.Equals(other.Value.Name ?? other.Key, display, StringComparison.OrdinalIgnoreCase))))
+                if (settings.Name is { } display && (!CallerName().IsMatch(display) || shown.ContainsKey(display)))
                 {
                     failures.Add($"{key}:Name must be a caller name (letters, digits, '.', '_', '-') that no other caller has.");
                 }
@@ -59,7 +78,7 @@ public sealed partial class CallersOptions
                 for (var i = 0; i < settings.Workloads.Count; i++)
                 {
                     var workload = settings.Workloads[i];
-                    var workloadKey = $"{key}:Workloads:{i}";
+                    var workloadKey = new KeyName(key, "Workloads", i);
                     if (!issuers.Contains(workload.Issuer))
                     {
                         failures.Add($"{workloadKey}:Issuer must name an issuer under {SectionName}:WorkloadIdentity:Issuers.");
@@ -75,10 +94,10 @@ public sealed partial class CallersOptions
                     }
                 }
 
-                CheckList(settings.Environments, $"{key}:Environments", e => e == "*" || environments.Contains(e), "names an environment that is not under Gateway:Environments.", failures);
-                CheckList(settings.Operations, $"{key}:Operations", operations.Contains, "names no DataForge operation (source-pull, inputs-filtered, sources, sources-filtered-by-name).", failures);
-                CheckList(settings.ProjectIds, $"{key}:ProjectIds", IsNumericId, "must be a project id (digits).", failures);
-                CheckList(settings.SourceIds, $"{key}:SourceIds", IsNumericId, "must be a source id (digits).", failures);
+                CheckList(settings.Environments, key, "Environments", e => e == "*" || environments.Contains(e), "names an environment that is not under Gateway:Environments.", failures);
+                CheckList(settings.Operations, key, "Operations", operations.Contains, "names no DataForge operation (source-pull, inputs-filtered, sources, sources-filtered-by-name).", failures);
+                CheckList(settings.ProjectIds, key, "ProjectIds", IsNumericId, "must be a project id (digits).", failures);
+                CheckList(settings.SourceIds, key, "SourceIds", IsNumericId, "must be a source id (digits).", failures);
                 if (settings.ProjectIds.Count > 0 && settings.SourceIds.Count == 0 && !settings.UnrestrictedSources)
                 {
                     failures.Add($"{key}:SourceIds is required with ProjectIds: source-pull and inputs-filtered name only a source, which the gateway cannot tie to a project. List the caller's sources, or set {key}:UnrestrictedSources to true.");
@@ -98,7 +117,7 @@ public sealed partial class CallersOptions
                 for (var i = 0; i < settings.Keys.Count; i++)
                 {
                     var entry = settings.Keys[i];
-                    var entryKey = $"{key}:Keys:{i}";
+                    var entryKey = new KeyName(key, "Keys", i);
                     if (!KeyDigest.TryParse(entry.Sha256, out _))
                     {
                         failures.Add($"{entryKey}:Sha256 must be the lower-case hex SHA-256 of the key (64 characters).");
@@ -130,18 +149,25 @@ public sealed partial class CallersOptions
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
 
-        private static void CheckList(List<string> values, string key, Func<string, bool> valid, string problem, List<string> failures)
+        /// <remarks>The key is spelled only for a failure: 100,000 callers' lists are checked at every start-up and reload.</remarks>
+        private static void CheckList(List<string> values, string caller, string list, Func<string, bool> valid, string problem, List<string> failures)
         {
             for (var i = 0; i < values.Count; i++)
             {
                 if (!valid(values[i]))
                 {
-                    failures.Add($"{key}:{i} {problem}");
+                    failures.Add($"{caller}:{list}:{i} {problem}");
                 }
             }
         }
 
-        private static bool IsNumericId(string value) => value.Length is > 0 and <= 18 && value.All(char.IsAsciiDigit);
+        /// <summary>An element's key (<c>...:Keys:0</c>), spelled only when a failure names it.</summary>
+        private readonly record struct KeyName(string Caller, string List, int Index)
+        {
+            public override string ToString() => $"{Caller}:{List}:{Index}";
+        }
+
+        private static bool IsNumericId(string value) => value.Length is > 0 and <= 18 && !value.AsSpan().ContainsAnyExceptInRange('0', '9');
 
         [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
         private static partial Regex CallerName();

@@ -8,6 +8,9 @@ namespace DataForgeGateway.Callers;
 /// <summary>The SHA-256 of an API key as four words: a dictionary key that costs no allocation to compute or compare.</summary>
 internal readonly record struct KeyDigest(ulong A, ulong B, ulong C, ulong D)
 {
+    /// <summary>The characters of a lower-case hex hash, found in one vectorised pass (100,000 callers' hashes at every check).</summary>
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     /// <summary>Longest key the gateway will hash; anything longer is not a key of ours.</summary>
     public const int MaxKeyLength = 256;
 
@@ -24,7 +27,7 @@ internal readonly record struct KeyDigest(ulong A, ulong B, ulong C, ulong D)
     public static bool TryParse(string? hex, out KeyDigest digest)
     {
         digest = default;
-        if (hex is null || hex.Length != 64 || !hex.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+        if (hex is null || hex.Length != 64 || hex.AsSpan().ContainsAnyExcept(LowerHex))
         {
             return false;
         }

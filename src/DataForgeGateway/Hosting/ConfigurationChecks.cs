@@ -43,6 +43,10 @@ internal static partial class ConfigurationChecks
             if (options is Callers.CallersOptions callers)
             {
                 candidate.GetSection(section).Bind(callers);   // by its concrete type: the generated binder, not reflection
+                if (services.GetService<Callers.CallersFile>()?.Propose(candidate).MergeInto(callers) is { Count: > 0 } unusable)
+                {
+                    return unusable;
+                }
             }
             else
             {

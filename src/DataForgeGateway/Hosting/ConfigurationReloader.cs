@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace DataForgeGateway.Hosting;
 
 /// <summary>
-/// Looks at the configuration's files every <c>Gateway:SecretsPollInterval</c> (5 s): appsettings and the mounted
+/// Looks at the configuration's files every <c>Gateway:SecretsPollInterval</c> (5 s): appsettings, the callers file and the mounted
 /// secrets folder, read through symlinks (the kubelet swaps a <c>..data</c> link, which no file watcher sees). A change
 /// is read once it has held still for one more look (at most a second later; files written in place one by one are
 /// not read half-written), and checked whole, against the rules of start-up (<see cref="ConfigurationChecks"/>): valid, it is applied;
@@ -77,7 +77,8 @@ internal sealed partial class ConfigurationReloader(
                 return;
             }
 
-            if (gate.IsCurrent(values))
+            var callersFile = services.GetService<Callers.CallersFile>();
+            if (gate.IsCurrent(values) && callersFile?.Changed(values.GetValueOrDefault(Callers.CallersFile.PathKey)) != true)
             {
                 reloads.BackToCurrent();
                 return;
@@ -93,6 +94,7 @@ internal sealed partial class ConfigurationReloader(
             reloads.Applied();
             try
             {
+                callersFile?.AcceptProposed();
                 gate.Accept(values);
                 Log.Applied(logger);
             }
@@ -140,6 +142,11 @@ internal sealed partial class ConfigurationReloader(
             foreach (var file in gate.Files)
             {
                 Append(hash, file);
+            }
+
+            if (gate.TryGet(Callers.CallersFile.PathKey, out var callers) && !string.IsNullOrEmpty(callers))
+            {
+                Append(hash, Path.GetFullPath(callers));
             }
 
             if (gate.TryGet(ConfigurationExtensions.SecretsDirectoryKey, out var directory) && !string.IsNullOrEmpty(directory) && Directory.Exists(directory))

@@ -45,7 +45,7 @@ public static class ConfigurationSurface
     /// <summary>Keys ASP.NET Core itself reads, and the gateway's own keys read outside an options type.</summary>
     private static readonly string[] HostKeys =
     [
-        "Urls", "AllowedHosts", "Logging:**", "OTEL_**", ConfigurationExtensions.SecretsDirectoryKey, ConfigurationExtensions.SettingsFileKey, ConfigurationReloader.PollIntervalKey,
+        "Urls", "AllowedHosts", "Logging:**", "OTEL_**", ConfigurationExtensions.SecretsDirectoryKey, ConfigurationExtensions.SettingsFileKey, CallersFile.PathKey, ConfigurationReloader.PollIntervalKey,
 
         // Kestrel's own: its endpoints and certificates as its configuration loader reads them, and its options' switches.
         "Kestrel:Endpoints:**", "Kestrel:EndpointDefaults:**", "Kestrel:Certificates:**", "Kestrel:AddServerHeader",

@@ -17,6 +17,8 @@ public static class StartupExtensions
             return ConfigurationErrorExitCode;
         }
 
+        // What was checked (a callers file as it read then) is what the options are built from.
+        app.Services.GetService<Callers.CallersFile>()?.AcceptProposed();
         try
         {
             // The host would run the same checks in StartAsync, but log them with a stack trace first.

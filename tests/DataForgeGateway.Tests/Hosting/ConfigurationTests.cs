@@ -22,6 +22,7 @@ public sealed class ConfigurationTests
         { "Gateway:Management:Url", "http://127.0.0.1:0", "Gateway:Management:Url must be an http URL with a fixed, non-zero port" },
         { "Gateway:Redis:ConnectionString", ",,,", "Gateway:Redis:ConnectionString is not a valid StackExchange.Redis connection string" },
         { "Gateway:SecretsDirectory", "/no/such/folder", "Gateway:SecretsDirectory names a folder that does not exist." },
+        { "Gateway:CallersFile", "/no/such/callers.json", "Gateway:CallersFile names a file that does not exist." },
         { "Gateway:Callers:billing-svc:ProjectIds:0", "1", "Gateway:Callers:billing-svc:SourceIds is required with ProjectIds" },
         { "Gateway:Callers:billing-svc:ProjectId:0", "1", "Gateway:Callers:billing-svc:ProjectId:0 is not a setting the gateway knows: did you mean Gateway:Callers:billing-svc:ProjectIds:0?" },
         { "Gateway:Redis:ConnectonString", "127.0.0.1:6379", "Gateway:Redis:ConnectonString is not a setting the gateway knows: did you mean Gateway:Redis:ConnectionString?" },

@@ -15,10 +15,11 @@ public sealed class CapturedLogs : ILoggerProvider
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentQueue<string> _audit = new();
 
-    public IReadOnlyList<string> Lines => [.. _lines, .. StandardOutput.Lines];
+    /// <remarks>Each queue copied at once (<c>ToArray</c>): spread as it is, a line logged meanwhile overran the count taken first.</remarks>
+    public IReadOnlyList<string> Lines => [.. _lines.ToArray(), .. StandardOutput.Lines];
 
     /// <summary>The audit records logged on the audit's category: each log record's attributes as one JSON object.</summary>
-    public IReadOnlyList<string> AuditRecords => [.. _audit];
+    public IReadOnlyList<string> AuditRecords => _audit.ToArray();
 
     /// <summary>What the gateway wrote on its standard output (the audit's JSON lines).</summary>
     public CapturedOutputStream StandardOutput { get; } = new();
@@ -85,7 +86,7 @@ public sealed class CapturedOutputStream : Stream
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly StringBuilder _partial = new();
 
-    public IReadOnlyList<string> Lines => [.. _lines];
+    public IReadOnlyList<string> Lines => _lines.ToArray();
 
     public override bool CanRead => false;
 
